@@ -1,0 +1,111 @@
+"""The executable IR: one team, checked and lowered, ready for the runtime.
+
+Frozen, JSON-serializable and versioned. Agents come in a topological order with their
+parallel stage; each carries resolved instructions and a content hash that also covers the
+hashes of the agents it depends on, so a node's hash changes exactly when its own spec or
+anything upstream of it changes (the runtime's node cache keys on it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+
+import attrs
+
+IR_VERSION = 1
+SCHEMA_FILE = "ir.schema.json"
+
+
+@attrs.frozen
+class AgentNode:
+    name: str
+    role: str
+    role_description: str
+    duty: str | None
+    instructions: str  # what the agent is told: the base role's description, then its duty
+    capacity: str
+    after: tuple[str, ...]
+    stage: int  # 0 for agents with no dependencies, else 1 + the deepest dependency's stage
+    hash: str
+
+    def to_json(self) -> dict:
+        return {**attrs.asdict(self), "after": list(self.after)}
+
+
+@attrs.frozen
+class OutputRule:
+    """The team's answer: one agent's (kind "agent") or the majority of several ("vote")."""
+
+    kind: str
+    agents: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "agents": list(self.agents)}
+
+
+@attrs.frozen
+class TeamIR:
+    team: str
+    goal: str | None
+    source: str
+    capacity_levels: tuple[str, ...]
+    agents: tuple[AgentNode, ...]
+    output: OutputRule
+    ir_version: int = IR_VERSION
+
+    @property
+    def stages(self) -> tuple[tuple[str, ...], ...]:
+        depth = max((a.stage for a in self.agents), default=-1) + 1
+        return tuple(tuple(a.name for a in self.agents if a.stage == s) for s in range(depth))
+
+    def agent(self, name: str) -> AgentNode:
+        return next(a for a in self.agents if a.name == name)
+
+    def dependents(self, name: str) -> tuple[str, ...]:
+        return tuple(a.name for a in self.agents if name in a.after)
+
+    def to_json(self) -> dict:
+        return {
+            "ir_version": self.ir_version,
+            "team": self.team,
+            "goal": self.goal,
+            "source": self.source,
+            "capacity_levels": list(self.capacity_levels),
+            "agents": [a.to_json() for a in self.agents],
+            "stages": [list(s) for s in self.stages],
+            "output": self.output.to_json(),
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, data: dict) -> TeamIR:
+        if data.get("ir_version") != IR_VERSION:
+            raise ValueError(f"IR version {data.get('ir_version')} is not {IR_VERSION}")
+        agents = tuple(
+            AgentNode(**{**a, "after": tuple(a["after"])}) for a in data["agents"]
+        )
+        output = OutputRule(data["output"]["kind"], tuple(data["output"]["agents"]))
+        return cls(data["team"], data["goal"], data["source"], tuple(data["capacity_levels"]),
+                   agents, output)
+
+
+def node_hash(name: str, role: str, instructions: str, capacity: str,
+              after: list[tuple[str, str, str]]) -> str:
+    """Content hash of one agent: its own spec plus (name, role, hash) of each dependency,
+    in `after` order, since that is exactly what its messages are built from."""
+    payload = json.dumps(
+        {"name": name, "role": role, "instructions": instructions, "capacity": capacity,
+         "after": after},
+        sort_keys=True, ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+
+def json_schema() -> dict:
+    """The published JSON Schema of the IR."""
+    text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
