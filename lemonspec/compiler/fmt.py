@@ -1,0 +1,134 @@
+"""The canonical formatter (`lemonc fmt`): one layout for every spec, comments kept.
+
+The layout is grammar/layout.py's, the same text the orchestrator's strict grammar puts in
+each layout slot, so a constrained sample is already formatted. Fields keep the order the
+author gave them; comments stay before (or at the end of the line of) the node they were
+written next to.
+"""
+
+from __future__ import annotations
+
+from lemonspec.compiler import ast
+from lemonspec.compiler.diagnostics import CompileError
+from lemonspec.compiler.parser import parse
+from lemonspec.compiler.source import Source
+from lemonspec.compiler.strings import encode, encode_short
+from lemonspec.grammar.layout import INDENT
+
+
+def format_text(text: str, path: str = "<text>") -> str:
+    """The canonical layout of a spec. Raises CompileError if it does not parse."""
+    module, diagnostics = parse(Source(path, text))
+    if module is None:
+        raise CompileError(diagnostics)
+    return format_module(module)
+
+
+def format_module(module: ast.Module) -> str:
+    return _Printer(module.comments).module(module)
+
+
+class _Printer:
+    def __init__(self, comments: tuple[ast.Comment, ...]):
+        self.comments = list(comments)
+        self.lines: list[str] = []
+
+    # comments -----------------------------------------------------------------------------
+    def _leading(self, before: int, depth: int):
+        while self.comments and self.comments[0].span.start < before:
+            self.lines.append(INDENT * depth + self.comments.pop(0).text)
+
+    def _trailing(self, line: int):
+        while self.comments and self.comments[0].span.line == line:
+            self.lines[-1] += "  " + self.comments.pop(0).text
+
+    def _blank(self):
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+    # items --------------------------------------------------------------------------------
+    def module(self, module: ast.Module) -> str:
+        previous = None
+        for item in module.items:
+            if previous is not None and not (isinstance(item, ast.Use)
+                                             and isinstance(previous, ast.Use)):
+                self._blank()
+            self._leading(item.span.start, 0)
+            self._item(item)
+            previous = item
+        if self.comments:
+            if module.items:
+                self._blank()
+            self._leading(module.span.end + 1, 0)
+        return "\n".join(self.lines) + "\n" if self.lines else ""
+
+    def _item(self, item):
+        if isinstance(item, ast.Use):
+            self.lines.append(f"use {encode_short(item.path.value)}")
+            self._trailing(item.span.end_line)
+        elif isinstance(item, ast.Role):
+            self._role(item)
+        else:
+            self._team(item)
+
+    def _role(self, role: ast.Role):
+        self.lines.append(f"role {role.name.text} {{")
+        self._trailing(role.name.span.line)
+        self._leading(role.description.span.start, 1)
+        self.lines.append(f"{INDENT}description: {encode(role.description.value, INDENT * 2)}")
+        self._trailing(role.description.span.end_line)
+        self._close(role.span, 0)
+
+    def _team(self, team: ast.Team):
+        self.lines.append(f"team {team.name.text} {{")
+        self._trailing(team.body.line)
+        if not team.items and not self._comments_within(team.body):
+            self.lines[-1] += "}"
+            self._trailing(team.span.end_line)
+            return
+        for index, item in enumerate(team.items):
+            if index:
+                self._blank()
+            self._leading(item.span.start, 1)
+            self._team_item(item)
+        self._close(team.body, 0)
+
+    def _team_item(self, item):
+        if isinstance(item, ast.GoalField):
+            self.lines.append(f"{INDENT}goal: {encode(item.value.value, INDENT * 2)}")
+            self._trailing(item.span.end_line)
+        elif isinstance(item, ast.OutputField):
+            names = ", ".join(n.text for n in item.agents)
+            self.lines.append(f"{INDENT}output: {f'vote({names})' if item.vote else names}")
+            self._trailing(item.span.end_line)
+        else:
+            self._agent(item)
+
+    def _agent(self, agent: ast.Agent):
+        self.lines.append(f"{INDENT}agent {agent.name.text}: {agent.base_role.text} {{")
+        self._trailing(agent.body.line)
+        if not agent.fields and not self._comments_within(agent.body):
+            self.lines[-1] += "}"
+            self._trailing(agent.span.end_line)
+            return
+        for field in agent.fields:
+            self._leading(field.span.start, 2)
+            self.lines.append(INDENT * 2 + _field(field))
+            self._trailing(field.span.end_line)
+        self._close(agent.body, 1)
+
+    def _close(self, body_span, depth: int):
+        self._leading(body_span.end, depth + 1)
+        self.lines.append(INDENT * depth + "}")
+        self._trailing(body_span.end_line)
+
+    def _comments_within(self, span) -> bool:
+        return bool(self.comments) and self.comments[0].span.start < span.end
+
+
+def _field(field: ast.AgentField) -> str:
+    if isinstance(field, ast.DutyField):
+        return f"duty: {encode(field.value.value, INDENT * 3)}"
+    if isinstance(field, ast.CapacityField):
+        return f"capacity: {field.level.text}"
+    return "after: " + ", ".join(n.text for n in field.agents)

@@ -1,0 +1,65 @@
+"""Lowering: a checked team -> its executable IR (topological order, stages, hashes)."""
+
+from __future__ import annotations
+
+from lemonspec.compiler import ast
+from lemonspec.compiler.checks.graph import dependencies, sinks
+from lemonspec.compiler.ir import AgentNode, OutputRule, TeamIR, node_hash
+from lemonspec.compiler.unit import Unit
+
+
+def instructions(description: str, duty: str | None) -> str:
+    """What an agent is told: its base role's description, then its duty."""
+    return description if not duty else f"{description}\n\n{duty}"
+
+
+def _stages(graph: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    stage: dict[str, int] = {}
+
+    def depth(name: str) -> int:  # the graph is acyclic here (the graph pass ran)
+        if name not in stage:
+            stage[name] = 1 + max((depth(d) for d in graph[name]), default=-1)
+        return stage[name]
+
+    for name in graph:
+        depth(name)
+    return stage
+
+
+def lower_team(unit: Unit, team: ast.Team) -> TeamIR:
+    graph = dependencies(team)
+    stage = _stages(graph)
+    declared = {a.name.text: i for i, a in enumerate(team.agents)}
+    order = sorted(graph, key=lambda n: (stage[n], declared[n]))
+    nodes: dict[str, AgentNode] = {}
+    for name in order:
+        nodes[name] = _node(unit, team.agent(name), stage[name], nodes)
+    return TeamIR(
+        team=team.name.text,
+        goal=team.goal.value.value if team.goal else None,
+        source=unit.path,
+        capacity_levels=tuple(unit.levels),
+        agents=tuple(nodes[n] for n in order),
+        output=_output_rule(team, graph),
+    )
+
+
+def _node(unit: Unit, agent: ast.Agent, stage: int, done: dict[str, AgentNode]) -> AgentNode:
+    role = unit.roles[agent.base_role.text]
+    duty = agent.duty.value.value if agent.duty else None
+    text = instructions(role.description, duty)
+    capacity = agent.capacity.level.text if agent.capacity else unit.default_level
+    after = tuple(d.text for d in agent.dependencies)
+    upstream = [(d, done[d].role, done[d].hash) for d in after]
+    return AgentNode(
+        name=agent.name.text, role=role.name, role_description=role.description, duty=duty,
+        instructions=text, capacity=capacity, after=after, stage=stage,
+        hash=node_hash(agent.name.text, role.name, text, capacity, upstream),
+    )
+
+
+def _output_rule(team: ast.Team, graph) -> OutputRule:
+    if team.output:
+        names = tuple(n.text for n in team.output.agents)
+        return OutputRule("vote" if team.output.vote else "agent", names)
+    return OutputRule("agent", tuple(sinks(graph)[:1]))
