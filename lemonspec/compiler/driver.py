@@ -14,7 +14,7 @@ import attrs
 
 from lemonspec.compiler import ast
 from lemonspec.compiler.checks import graph, imports, limits, names, references
-from lemonspec.compiler.diagnostics import CompileError, Diagnostic, error, sort_key
+from lemonspec.compiler.diagnostics import CompileError, Diagnostic, did_you_mean, error, sort_key
 from lemonspec.compiler.ir import TeamIR
 from lemonspec.compiler.lower import lower_team
 from lemonspec.compiler.parser import parse
@@ -141,8 +141,6 @@ def _choose_team(unit: Unit, name: str | None) -> ast.Team:
         found = unit.module.team(name)
         if found:
             return found
-        from lemonspec.compiler.diagnostics import did_you_mean
-
         known = [t.name.text for t in teams]
         hint = did_you_mean(name, known)
         raise CompileError([error("E0305", f"no team '{name}' in {unit.path}", unit.path, where,
@@ -153,6 +151,7 @@ def _choose_team(unit: Unit, name: str | None) -> ast.Team:
     if not teams:
         raise CompileError([error("E0205", "the file declares no team", unit.path, where,
                                   "add `team NAME { ... }`")])
-    raise CompileError([error("E0305", f"{unit.path} declares {len(teams)} teams; choose one",
-                              unit.path, teams[1].name.span,
-                              f"pass --team with one of {', '.join(t.name.text for t in teams)}")])
+    names = ", ".join(t.name.text for t in teams)
+    raise CompileError([error("E0305", f"the file declares {len(teams)} teams ({names}); "
+                              "pass --team NAME", unit.path, teams[1].name.span,
+                              f"choose one of {names}")])

@@ -5,8 +5,11 @@ range it replaced in the original, `new` the range of the replacement in the new
 text outside them is byte-identical), and `target` is the AST span of the field the edit is
 about, which is where the trainer puts the counterfactual credit.
 
-Families and their legal applications on a checked team:
-    drop_dependency  every name of every `after` list (a last name drops the whole field)
+Families and their legal applications on a checked team (an application is legal when the
+edited spec still passes the checker):
+    drop_dependency  every name of every `after` list (a last name drops the whole field),
+                     except where the dropped edge would leave a team without an `output`
+                     with a second sink, i.e. with no answer
     remove_duty      every agent with a `duty` (it falls back to its base role)
     lower_capacity   every explicit `capacity` above the lowest level (an agent without
                      one runs at the profile default and has no field to credit, so it is
@@ -117,7 +120,8 @@ def legal_edits(text: str, family: str, *, team: str | None = None, levels=DEFAU
 
 def _applications(text, team, agent, family, levels) -> list[Edit]:
     if family == "drop_dependency":
-        return [drop_dependency(text, team, agent, i) for i in range(len(agent.dependencies))]
+        drops = [drop_dependency(text, team, agent, i) for i in range(len(agent.dependencies))]
+        return [e for e in drops if team.output or check_text(e.text, levels=levels).ok]
     if family == "remove_duty":
         return [remove_duty(text, team, agent)] if agent.duty else []
     capacity = agent.capacity

@@ -8,6 +8,8 @@ written next to.
 
 from __future__ import annotations
 
+import re
+
 from lemonspec.compiler import ast
 from lemonspec.compiler.diagnostics import CompileError
 from lemonspec.compiler.parser import parse
@@ -21,25 +23,35 @@ def format_text(text: str, path: str = "<text>") -> str:
     module, diagnostics = parse(Source(path, text))
     if module is None:
         raise CompileError(diagnostics)
-    return format_module(module)
+    return format_module(module, text)
 
 
-def format_module(module: ast.Module) -> str:
-    return _Printer(module.comments).module(module)
+def format_module(module: ast.Module, text: str) -> str:
+    return _Printer(module.comments, text).module(module)
+
+
+_BLANK_LINE_AFTER = re.compile(r"[ \t]*\n[ \t]*\n")
 
 
 class _Printer:
-    def __init__(self, comments: tuple[ast.Comment, ...]):
+    def __init__(self, comments: tuple[ast.Comment, ...], text: str):
         self.comments = list(comments)
+        self.text = text
         self.lines: list[str] = []
+        self.boundary = len(text) + 1  # where the node being printed ends and the next begins
 
     # comments -----------------------------------------------------------------------------
     def _leading(self, before: int, depth: int):
         while self.comments and self.comments[0].span.start < before:
-            self.lines.append(INDENT * depth + self.comments.pop(0).text)
+            comment = self.comments.pop(0)
+            self.lines.append(INDENT * depth + comment.text)
+            if _BLANK_LINE_AFTER.match(self.text, comment.span.end):  # a comment block ends
+                self._blank()
 
     def _trailing(self, line: int):
-        while self.comments and self.comments[0].span.line == line:
+        """Comments at the end of a node's last line, up to where the next node starts."""
+        while (self.comments and self.comments[0].span.line == line
+               and self.comments[0].span.start < self.boundary):
             self.lines[-1] += "  " + self.comments.pop(0).text
 
     def _blank(self):
@@ -49,7 +61,7 @@ class _Printer:
     # items --------------------------------------------------------------------------------
     def module(self, module: ast.Module) -> str:
         previous = None
-        for item in module.items:
+        for item, self.boundary in _with_next(module.items, len(self.text) + 1):
             if previous is not None and not (isinstance(item, ast.Use)
                                              and isinstance(previous, ast.Use)):
                 self._blank()
@@ -72,26 +84,25 @@ class _Printer:
             self._team(item)
 
     def _role(self, role: ast.Role):
+        outer, self.boundary = self.boundary, role.description.span.start
         self.lines.append(f"role {role.name.text} {{")
         self._trailing(role.name.span.line)
         self._leading(role.description.span.start, 1)
         self.lines.append(f"{INDENT}description: {encode(role.description.value, INDENT * 2)}")
+        self.boundary = role.span.end - 1
         self._trailing(role.description.span.end_line)
-        self._close(role.span, 0)
+        self._close(role.span, 0, outer)
 
     def _team(self, team: ast.Team):
-        self.lines.append(f"team {team.name.text} {{")
-        self._trailing(team.body.line)
-        if not team.items and not self._comments_within(team.body):
-            self.lines[-1] += "}"
-            self._trailing(team.span.end_line)
+        outer = self.boundary
+        if self._opens_block(f"team {team.name.text} {{", team.items, team.body):
             return
-        for index, item in enumerate(team.items):
+        for index, (item, self.boundary) in enumerate(_with_next(team.items, team.body.end - 1)):
             if index:
                 self._blank()
             self._leading(item.span.start, 1)
             self._team_item(item)
-        self._close(team.body, 0)
+        self._close(team.body, 0, outer)
 
     def _team_item(self, item):
         if isinstance(item, ast.GoalField):
@@ -105,25 +116,42 @@ class _Printer:
             self._agent(item)
 
     def _agent(self, agent: ast.Agent):
-        self.lines.append(f"{INDENT}agent {agent.name.text}: {agent.base_role.text} {{")
-        self._trailing(agent.body.line)
-        if not agent.fields and not self._comments_within(agent.body):
-            self.lines[-1] += "}"
-            self._trailing(agent.span.end_line)
+        outer = self.boundary
+        header = f"{INDENT}agent {agent.name.text}: {agent.base_role.text} {{"
+        if self._opens_block(header, agent.fields, agent.body):
             return
-        for field in agent.fields:
+        for field, self.boundary in _with_next(agent.fields, agent.body.end - 1):
             self._leading(field.span.start, 2)
             self.lines.append(INDENT * 2 + _field(field))
             self._trailing(field.span.end_line)
-        self._close(agent.body, 1)
+        self._close(agent.body, 1, outer)
 
-    def _close(self, body_span, depth: int):
+    def _opens_block(self, header: str, children, body) -> bool:
+        """Print a block's header; an empty block closes on the same line (returns True)."""
+        if not children and not self._comments_within(body):
+            self.lines.append(header + "}")
+            self._trailing(body.end_line)
+            return True
+        self.lines.append(header)
+        outer, self.boundary = self.boundary, children[0].span.start if children else body.end
+        self._trailing(body.line)
+        self.boundary = outer
+        return False
+
+    def _close(self, body_span, depth: int, boundary: int):
         self._leading(body_span.end, depth + 1)
         self.lines.append(INDENT * depth + "}")
+        self.boundary = boundary
         self._trailing(body_span.end_line)
 
     def _comments_within(self, span) -> bool:
         return bool(self.comments) and self.comments[0].span.start < span.end
+
+
+def _with_next(nodes, end: int):
+    """Each node with the offset where the next one starts (or `end` after the last)."""
+    starts = [n.span.start for n in nodes[1:]] + [end]
+    return list(zip(nodes, starts))
 
 
 def _field(field: ast.AgentField) -> str:

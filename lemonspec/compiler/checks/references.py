@@ -20,21 +20,21 @@ def run(unit: Unit):
 
 def _team(unit: Unit, team: ast.Team):
     path = unit.path
-    agents = [a.name.text for a in team.agents]
+    agents = list(dict.fromkeys(a.name.text for a in team.agents))
     diagnostics = []
     for agent in team.agents:
         role = agent.base_role
         if role.text not in unit.roles:
             diagnostics.append(error(
-                "E0301", f"unknown base role '{role.text}'", path, role.span,
-                _help(did_you_mean(role.text, unit.roles), "declare it with `role NAME { "
-                      "description: \"...\" }` or import a file that does")))
+                "E0301", _unknown(f"base role '{role.text}'", role.text, unit.roles), path,
+                role.span, "declare it with `role NAME { description: \"...\" }` or import a "
+                "file that does"))
         capacity = agent.capacity
         if capacity and capacity.level.text not in unit.levels:
+            level = capacity.level.text
             diagnostics.append(error(
-                "E0304", f"unknown capacity level '{capacity.level.text}'", path,
-                capacity.level.span, _help(did_you_mean(capacity.level.text, unit.levels),
-                                           f"the levels are {', '.join(unit.levels)}")))
+                "E0304", _unknown(f"capacity level '{level}'", level, unit.levels), path,
+                capacity.level.span, f"the levels are {', '.join(unit.levels)}"))
         for dep in agent.dependencies:
             if dep.text == agent.name.text:
                 diagnostics.append(error(
@@ -50,12 +50,13 @@ def _team(unit: Unit, team: ast.Team):
 
 def _unknown_agent(name: ast.Name, agents, team: ast.Team, path: str):
     return error(
-        "E0302", f"unknown agent '{name.text}' in team '{team.name.text}'", path, name.span,
-        _help(did_you_mean(name.text, agents), f"the agents are {', '.join(agents) or 'none'}"))
+        "E0302", _unknown(f"agent '{name.text}' in team '{team.name.text}'", name.text, agents),
+        path, name.span, f"the agents are {', '.join(agents) or 'none'}")
 
 
-def _help(suggestion, otherwise):
-    return f"{suggestion} {otherwise}" if suggestion else otherwise
+def _unknown(what: str, name: str, known) -> str:
+    suggestion = did_you_mean(name, known)
+    return f"unknown {what}; {suggestion}" if suggestion else f"unknown {what}"
 
 
 def _shadowing(unit: Unit):
