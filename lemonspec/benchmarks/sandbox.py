@@ -1,0 +1,265 @@
+"""Run untrusted HumanEval programs, one throwaway confined process per sample.
+
+Every run starts `python -I _jail.py` in a new session and a fresh temporary directory. The
+jail (see _jail.py) sets resource limits and, where this machine allows it, enters new
+network, mount and pid namespaces and drops to an unprivileged uid of its own before it
+executes the program. This side enforces a wall-clock deadline, reads at most a bounded tail
+of the output, and at the end kills the whole process group, even after a pass. No
+preexec_fn is used, so runs may be started from many threads at once.
+
+Which mechanisms work is probed once per process (`isolation()`), from the strongest set
+down to none, so that a laptop without namespaces still runs samples, with less protection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import secrets
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Literal
+
+import attrs
+
+Status = Literal["passed", "failed", "timeout", "error"]
+
+_JAIL = Path(__file__).with_name("_jail.py")
+_SETUP_FAILED = 97  # _jail.SETUP_FAILED
+# High uids that no real account uses: each run gets its own, so concurrent runs cannot
+# signal one another and RLIMIT_NPROC counts one run's processes only.
+_RUN_UIDS = range(0x5A000000, 0x5A000000 + (1 << 24))
+_NOBODY = range(65534, 65535)
+_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp"}
+
+
+@attrs.frozen
+class Limits:
+    timeout: float = 10.0  # wall clock, seconds
+    memory: int = 1 << 30  # address space per process, bytes
+    file_size: int = 10 << 20  # largest file the program may write, bytes
+    processes: int = 16  # processes and threads of the sandbox uid
+    open_files: int = 256
+    output: int = 64 << 10  # bytes of output kept (the tail, where the traceback is)
+    tmpfs: int = 64 << 20  # size of each private tmpfs (working dir, /tmp, ...), bytes
+
+
+@attrs.frozen
+class Isolation:
+    """The confinement mechanisms that work on this machine."""
+
+    uids: range | None  # the program runs as one uid of this range; None: as the caller
+    user_ns: bool = False  # namespaces come from an unprivileged user namespace
+    net_ns: bool = False
+    mount_ns: bool = False
+    pid_ns: bool = False
+
+    def describe(self) -> str:
+        uid = "none" if self.uids is None else f"{len(self.uids)} uid(s) from {self.uids.start}"
+        spaces = [n for n in ("user", "net", "mount", "pid") if getattr(self, f"{n}_ns")]
+        return f"uid drop: {uid}; namespaces: {', '.join(spaces) or 'none'}; rlimits: yes"
+
+
+@attrs.frozen
+class Result:
+    passed: bool
+    status: Status
+    detail: str  # why it failed, with the tail of the output; empty on a quiet pass
+    elapsed: float = 0.0  # seconds
+
+
+def canonical(prompt: str, completion: str, test: str, entry_point: str) -> str:
+    """The program HumanEval runs: prompt, completion, the tests, then the check call."""
+    return f"{prompt}{completion}\n\n{test}\n\ncheck({entry_point})\n"
+
+
+def run_humaneval(
+    problem_prompt: str,
+    completion: str,
+    test: str,
+    entry_point: str,
+    timeout: float = 10.0,
+    *,
+    limits: Limits | None = None,
+) -> Result:
+    program = canonical(problem_prompt, completion, test, entry_point)
+    return run_program(program, limits=attrs.evolve(limits or Limits(), timeout=timeout))
+
+
+async def run_humaneval_async(*args, **kwargs) -> Result:
+    """run_humaneval in a worker thread, for asyncio callers."""
+    return await asyncio.to_thread(run_humaneval, *args, **kwargs)
+
+
+def run_program(source: str, *, limits: Limits = Limits()) -> Result:
+    """Run a Python program confined; it passes if it runs to its end without an exception."""
+    return _run(source, limits, isolation())
+
+
+_probe_lock = threading.Lock()
+_probed: Isolation | None = None
+
+
+def isolation() -> Isolation:
+    """Probe once (per process) which mechanisms work, strongest set first."""
+    global _probed
+    with _probe_lock:
+        if _probed is None:
+            _probed = _probe()
+        return _probed
+
+
+# Modules that are not loaded at start-up: an interpreter the sandbox uid cannot read fails.
+_PROBE = "import collections, json, math, socket\n"
+
+
+def _probe() -> Isolation:
+    for candidate in _candidates():
+        if _run(_PROBE, Limits(timeout=30.0), candidate).passed:
+            return candidate
+    return Isolation(uids=None)
+
+
+def _candidates() -> list[Isolation]:
+    spaces = {"net_ns": True, "mount_ns": True, "pid_ns": True}
+    if os.geteuid() != 0:
+        return [Isolation(uids=None, user_ns=True, **spaces), Isolation(uids=None)]
+    return [
+        *(Isolation(uids=uids, **spaces) for uids in (_RUN_UIDS, _NOBODY)),
+        *(Isolation(uids=uids) for uids in (_RUN_UIDS, _NOBODY)),
+        Isolation(uids=None),
+    ]
+
+
+def _run(source: str, limits: Limits, isolation: Isolation) -> Result:
+    nonce = secrets.token_hex(16)
+    started = time.monotonic()
+    deadline = started + limits.timeout
+    with tempfile.TemporaryDirectory(prefix="lemon-sandbox-", ignore_cleanup_errors=True) as cwd:
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-X", "utf8", str(_JAIL), _config(limits, isolation)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+                env=_ENV,
+                start_new_session=True,
+            )
+        except OSError as error:
+            return Result(False, "error", f"could not start the sandbox: {error}")
+        try:
+            _send(proc, f"{nonce}\n{source}")
+            output, finished = _collect(proc, deadline, limits.output)
+        finally:
+            _kill_group(proc)
+        elapsed = time.monotonic() - started
+        return _verdict(output, proc.returncode if finished else None, nonce, limits, elapsed)
+
+
+def _config(limits: Limits, isolation: Isolation) -> str:
+    uid = None if isolation.uids is None else secrets.choice(isolation.uids)
+    jail_limits = attrs.asdict(limits) | {"cpu_seconds": math.ceil(limits.timeout) + 1}
+    flags = attrs.asdict(isolation, filter=lambda a, _: a.name != "uids")
+    return json.dumps({"uid": uid, "limits": jail_limits, **flags})
+
+
+def _send(proc: subprocess.Popen, text: str) -> None:
+    try:
+        proc.stdin.write(text.encode())
+        proc.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass  # the jail died before reading: its exit status tells why
+
+
+def _collect(proc: subprocess.Popen, deadline: float, cap: int) -> tuple[bytes, bool]:
+    """Read output until EOF and the jail's exit, or the deadline; keep at most `cap` bytes."""
+    tail = bytearray()
+    dropped = 0
+    fd = proc.stdout.fileno()
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while (remaining := deadline - time.monotonic()) > 0:
+            if not selector.select(min(remaining, 0.05)):
+                if _has_exited(proc):  # a stray process may hold the pipe open: stop anyway
+                    break
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            tail += chunk
+            if len(tail) > cap:  # keep the end, where the traceback and the verdict are
+                dropped += len(tail) - cap
+                del tail[:-cap]
+    if dropped:
+        tail[:0] = f"[... {dropped} bytes of output dropped ...]\n".encode()
+    return bytes(tail), _exited(proc, deadline)
+
+
+def _exited(proc: subprocess.Popen, deadline: float) -> bool:
+    """Wait for the jail's exit until the deadline without reaping it, so that its pid
+    (which is the group's id) cannot be reused before _kill_group has run."""
+    while not _has_exited(proc):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def _has_exited(proc: subprocess.Popen) -> bool:
+    return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill everything left in the run's process group, whatever happened; then reap."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+    proc.stdout.close()
+
+
+def _verdict(
+    output: bytes, exit_code: int | None, nonce: str, limits: Limits, elapsed: float
+) -> Result:
+    text = output.decode("utf-8", errors="replace")
+    passed_line = f"{nonce} passed"
+    lines = text.rstrip("\n").splitlines()
+    if exit_code == _SETUP_FAILED and f"{nonce} setup-failed" in text:
+        message = text.split(f"{nonce} setup-failed: ", 1)[1].strip()
+        return Result(False, "error", f"sandbox setup failed: {message}", elapsed)
+    if exit_code == 0 and lines and lines[-1] == passed_line:
+        return Result(True, "passed", "\n".join(lines[:-1]).strip(), elapsed)
+    shown = text.replace(passed_line, "").strip()
+    if exit_code is None:
+        return Result(False, "timeout", _join(f"ran longer than {limits.timeout:g}s", shown), elapsed)
+    if exit_code in (128 + signal.SIGXCPU, -signal.SIGXCPU):
+        return Result(False, "timeout", _join("CPU time limit exceeded", shown), elapsed)
+    if exit_code == 1 and shown:  # the program raised: its traceback says it all
+        return Result(False, "failed", shown, elapsed)
+    return Result(False, "failed", _join(_describe_exit(exit_code), shown), elapsed)
+
+
+def _describe_exit(code: int) -> str:
+    signum = -code if code < 0 else code - 128 if code > 128 else 0
+    if signum:
+        try:
+            return f"killed by {signal.Signals(signum).name}"
+        except ValueError:
+            return f"killed by signal {signum}"
+    if code == 0:
+        return "the program exited before its tests had finished"
+    return f"exit status {code}"
+
+
+def _join(reason: str, output: str) -> str:
+    return f"{reason}\n{output}" if output else reason

@@ -1,0 +1,50 @@
+"""HumanEval in the sandbox: every canonical solution passes, empty and wrong bodies fail, and
+model outputs in the usual shapes (fenced whole function, bare body) are scored."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from lemonspec.benchmarks import data_roots, load, run_code, run_humaneval, score
+
+HAVE_DATA = any((root / "humaneval").is_dir() for root in data_roots())
+pytestmark = pytest.mark.skipif(not HAVE_DATA, reason="no local copy of HumanEval")
+
+
+def run_all(items, completion_of):
+    def run(item):
+        return run_humaneval(item.prompt, completion_of(item), item.answer.test,
+                             item.answer.entry_point)
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(run, items))
+
+
+def test_every_canonical_solution_passes():
+    items = load("humaneval")
+    results = run_all(items, lambda item: item.meta["canonical_solution"])
+    failures = [(item.id, r.status, r.detail[-300:]) for item, r in zip(items, results)
+                if not r.passed]
+    assert len(items) == 164 and failures == []
+
+
+def test_an_empty_body_fails():
+    items = load("humaneval", limit=20, seed=0)
+    results = run_all(items, lambda item: "    pass\n")
+    assert [r.status for r in results] == ["failed"] * 20
+
+
+def test_a_wrong_body_fails():
+    items = load("humaneval", limit=20, seed=1)
+    results = run_all(items, lambda item: "    return None\n")
+    assert [r.status for r in results] == ["failed"] * 20
+
+
+def test_model_outputs_in_the_usual_shapes_are_scored():
+    item = load("humaneval")[2]  # truncate_number: return number % 1.0
+    whole = f"Sure!\n```python\n{item.prompt}    return number % 1.0\n```\nThis works."
+    assert score(item, whole)
+    assert score(item, "return number % 1.0")  # a bare body, its indentation lost
+    assert not score(item, "```python\ndef truncate_number(number):\n    return number\n```")
+    result = run_code(item, "return number // 1")
+    assert result.status == "failed" and "AssertionError" in result.detail
