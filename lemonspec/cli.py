@@ -9,8 +9,27 @@ import click
 
 FORMATS = ("concise", "full", "json")
 
+# Commands that live with their phase, imported only when invoked (click's lazy-group
+# recipe): `lemonc check` must not pay for asyncio, LiteLLM or torch.
+LAZY_COMMANDS = {
+    "run": "lemonspec.runtime.cli:run",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx, name):
+        if name in LAZY_COMMANDS:
+            import importlib
+
+            module, attr = LAZY_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lemonspec")
 def main():
     """lemonc: check, format, compile, draw and run .lemon multi-agent team specs."""

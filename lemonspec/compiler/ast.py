@@ -7,6 +7,7 @@ trainer maps field edits to token masks through these spans.
 
 from __future__ import annotations
 
+import functools
 from typing import Union
 
 import attrs
@@ -114,9 +115,16 @@ class Team:
     span: Span
     body: Span
 
-    @property
+    @functools.cached_property
     def agents(self) -> tuple[Agent, ...]:
         return tuple(i for i in self.items if isinstance(i, Agent))
+
+    @functools.cached_property
+    def _agents_by_name(self) -> dict[str, Agent]:
+        by_name: dict[str, Agent] = {}
+        for a in self.agents:
+            by_name.setdefault(a.name.text, a)
+        return by_name
 
     @property
     def goal(self) -> GoalField | None:
@@ -127,7 +135,8 @@ class Team:
         return next((i for i in self.items if isinstance(i, OutputField)), None)
 
     def agent(self, name: str) -> Agent | None:
-        return next((a for a in self.agents if a.name.text == name), None)
+        """The first agent of that name (the checker reports any later duplicate)."""
+        return self._agents_by_name.get(name)
 
 
 @attrs.frozen

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import enum
-import json
 from collections.abc import Iterable
 
 import attrs
@@ -105,6 +103,8 @@ def note(code: str, message: str, path: str, span: Span, help: str | None = None
 
 def did_you_mean(name: str, known: Iterable[str]) -> str | None:
     """`did you mean 'x'?` for the closest known name, or None."""
+    import difflib  # only when a name is unknown: keeps `lemonc check` start-up short
+
     close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
     if not close:
         lowered = {k.lower(): k for k in known}
@@ -152,6 +152,8 @@ def render_full(diagnostics: Iterable[Diagnostic], sources: dict[str, Source]) -
 
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    import json
+
     return json.dumps([d.to_json() for d in diagnostics], indent=2) + "\n"
 
 

@@ -8,9 +8,8 @@ anything upstream of it changes (the runtime's node cache keys on it).
 
 from __future__ import annotations
 
-import hashlib
 import json
-from importlib import resources
+from pathlib import Path
 
 import attrs
 
@@ -97,6 +96,8 @@ def node_hash(name: str, role: str, instructions: str, capacity: str,
               after: list[tuple[str, str, str]]) -> str:
     """Content hash of one agent: its own spec plus (name, role, hash) of each dependency,
     in `after` order, since that is exactly what its messages are built from."""
+    import hashlib  # lowering only: not on `lemonc check`'s start-up path
+
     payload = json.dumps(
         {"name": name, "role": role, "instructions": instructions, "capacity": capacity,
          "after": after},
@@ -107,5 +108,5 @@ def node_hash(name: str, role: str, instructions: str, capacity: str,
 
 def json_schema() -> dict:
     """The published JSON Schema of the IR."""
-    text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    text = (Path(__file__).parent / SCHEMA_FILE).read_text(encoding="utf-8")
     return json.loads(text)

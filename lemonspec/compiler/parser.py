@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 
 import lark
 from lark import Token, Tree
 
 from lemonspec.compiler import ast
 from lemonspec.compiler.diagnostics import Diagnostic, did_you_mean, error
-from lemonspec.compiler.source import Source
+from lemonspec.compiler.source import Source, Span
 from lemonspec.compiler.strings import bad_escapes, decode
-from lemonspec.grammar import LARK_OPTIONS, grammar_text
+from lemonspec.grammar import LARK_OPTIONS, parsing_grammar_text
 
 AGENT_FIELDS = ("duty", "capacity", "after")
 TEAM_ITEMS = ("agent", "goal", "output")
@@ -29,7 +28,6 @@ _WORDS = {
     "AGENT": "`agent`",
     "$END": "end of file",
 }
-_COMMENT = re.compile(r"#[^\n]*")
 
 
 def _word(terminal: str) -> str:
@@ -61,101 +59,131 @@ def _found(token: Token) -> str:
     return f"name `{token.value}`" if token.type == "NAME" else f"`{token.value}`"
 
 
-class _Comments(threading.local):
-    def __init__(self):
-        self.found: list[tuple[int, str]] = []
+@functools.cache
+def _strings_and_comments() -> re.Pattern:
+    """Strings or comments, from the grammar's own terminals: in a file that parsed, a
+    left-to-right scan that skips strings finds exactly the comments."""
+    patterns = {t.name: t.pattern.to_regexp() for t in lark_parser().terminals}
+    return re.compile("|".join(patterns[n] for n in ("LONG_STRING", "STRING", "COMMENT")))
 
 
-_comments = _Comments()
+def _comments(source: Source) -> tuple[ast.Comment, ...]:
+    return tuple(
+        ast.Comment(m.group(0).rstrip(), source.span(m.start(), m.start() + len(m.group(0).rstrip())))
+        for m in _strings_and_comments().finditer(source.text) if m.group(0).startswith("#")
+    )
 
 
-def _on_comment(token: Token) -> Token:
-    for m in _COMMENT.finditer(token.value):
-        _comments.found.append((token.start_pos + m.start(), m.group(0).rstrip()))
-    return token
+_VALUE_TOKENS = frozenset({"NAME", "STRING", "LONG_STRING"})
 
 
-@lark.v_args(meta=True, inline=False)
-class _ToAst(lark.Transformer):
-    """Parse tree -> AST. Runs after parse() so that every rule's meta is complete."""
+class _Body(tuple):
+    """A block's children with the span of the block (braces included)."""
 
-    def __init__(self, source: Source):
-        super().__init__()
-        self.source = source
+    span: Span
 
-    def _span(self, item):
-        if isinstance(item, Token):
-            return self.source.span(item.start_pos, item.end_pos)
-        return self.source.span(item.start_pos, item.end_pos)
+
+class _ToAst:
+    """Parse tree -> AST, bottom up. The parser keeps every token and no positions; each
+    rule's span is computed here from its first and last token, which costs a quarter of
+    what lark's propagate_positions does, and a plain walk skips lark.Transformer's wrappers.
+    Handlers see the rule's span and its meaningful children (values, names, strings)."""
+
+    def transform(self, tree: Tree):
+        values, bounds = [], []
+        for child in tree.children:
+            if isinstance(child, Tree):
+                value, span = self.transform(child)
+                values.append(value)
+                bounds.append(span)
+            else:
+                if child.type in _VALUE_TOKENS:
+                    values.append(child)
+                bounds.append(child)
+        span = _join(bounds[0], bounds[-1]) if bounds else Span(0, 0, 1, 1, 1, 1)
+        return getattr(self, tree.data)(span, values), span
+
+    @staticmethod
+    def _span(token: Token) -> Span:
+        return Span(token.start_pos, token.end_pos, token.line, token.column, token.end_line,
+                    token.end_column)
 
     def _name(self, token: Token) -> ast.Name:
         return ast.Name(str(token), self._span(token))
 
-    def _key(self, meta, word: str):
-        return self.source.span(meta.start_pos, meta.start_pos + len(word))
+    @staticmethod
+    def _key(span: Span, word: str) -> Span:
+        return Span(span.start, span.start + len(word), span.line, span.column, span.line,
+                    span.column + len(word))
 
-    def start(self, meta, children):
+    def start(self, span, children):
         return children
 
-    def use(self, meta, children):
-        return ast.Use(self._string(children[1]), self._span(meta))
+    def use(self, span, children):
+        return ast.Use(self._string(children[0]), span)
 
-    def role(self, meta, children):
-        return ast.Role(self._name(children[1]), children[2], self._span(meta))
+    def role(self, span, children):
+        return ast.Role(self._name(children[0]), children[1], span)
 
-    def role_body(self, meta, children):
+    def role_body(self, span, children):
         return children[0]
 
-    def description_field(self, meta, children):
+    def description_field(self, span, children):
         return children[0]
 
-    def string(self, meta, children):
+    def string(self, span, children):
         return self._string(children[0])
 
     def _string(self, token: Token) -> ast.String:
         return ast.String(decode(str(token)), str(token), self._span(token))
 
-    def team(self, meta, children):
-        body = children[2]
-        return ast.Team(self._name(children[1]), tuple(body.children), self._span(meta),
-                        self._span(body.meta))
+    def team(self, span, children):
+        body = children[1]
+        return ast.Team(self._name(children[0]), tuple(body), span, body.span)
 
-    def team_body(self, meta, children):
-        return Tree("body", children, meta)
+    def agent_body(self, span, children):
+        body = _Body(children)
+        body.span = span
+        return body
 
-    def goal_field(self, meta, children):
-        return ast.GoalField(self._key(meta, "goal"), children[0], self._span(meta))
+    team_body = agent_body
 
-    def output_field(self, meta, children):
+    def goal_field(self, span, children):
+        return ast.GoalField(self._key(span, "goal"), children[0], span)
+
+    def output_field(self, span, children):
         rule = children[0]
         if isinstance(rule, tuple):
-            return ast.OutputField(self._key(meta, "output"), rule, True, self._span(meta))
-        return ast.OutputField(self._key(meta, "output"), (rule,), False, self._span(meta))
+            return ast.OutputField(self._key(span, "output"), rule, True, span)
+        return ast.OutputField(self._key(span, "output"), (rule,), False, span)
 
-    def vote(self, meta, children):
+    def vote(self, span, children):
         return tuple(children)
 
-    def agent(self, meta, children):
-        body = children[3]
-        return ast.Agent(self._name(children[1]), children[2], tuple(body.children),
-                         self._span(meta), self._span(body.meta))
+    def agent(self, span, children):
+        body = children[2]
+        return ast.Agent(self._name(children[0]), children[1], tuple(body), span, body.span)
 
-    def agent_body(self, meta, children):
-        return Tree("body", children, meta)
+    def duty_field(self, span, children):
+        return ast.DutyField(self._key(span, "duty"), children[0], span)
 
-    def duty_field(self, meta, children):
-        return ast.DutyField(self._key(meta, "duty"), children[0], self._span(meta))
+    def capacity_field(self, span, children):
+        return ast.CapacityField(self._key(span, "capacity"), children[0], span)
 
-    def capacity_field(self, meta, children):
-        return ast.CapacityField(self._key(meta, "capacity"), children[0], self._span(meta))
+    def after_field(self, span, children):
+        return ast.AfterField(self._key(span, "after"), tuple(children), span)
 
-    def after_field(self, meta, children):
-        return ast.AfterField(self._key(meta, "after"), tuple(children), self._span(meta))
-
-    def base_role(self, meta, children):
+    def base_role(self, span, children):
         return self._name(children[0])
 
     level = agent_ref = base_role
+
+
+def _join(first: Span | Token, last: Span | Token) -> Span:
+    """The span from the start of `first` to the end of `last` (tokens or spans)."""
+    start = first.start_pos if isinstance(first, Token) else first.start
+    end = last.end_pos if isinstance(last, Token) else last.end
+    return Span(start, end, first.line, first.column, last.end_line, last.end_column)
 
 
 def _syntax_error(source: Source, exc: lark.exceptions.UnexpectedInput) -> Diagnostic:
@@ -216,21 +244,17 @@ def _hint_for_characters(text: str, offset: int, expected: set[str]) -> str | No
 
 @functools.cache
 def lark_parser() -> lark.Lark:
-    callbacks = {"COMMENT": _on_comment, "_LEAD": _on_comment}
-    return lark.Lark(grammar_text(), lexer_callbacks=callbacks, **LARK_OPTIONS)
+    return lark.Lark(parsing_grammar_text(), **LARK_OPTIONS)
 
 
 def parse(source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:
     """Parse one file. Returns the module (None on a syntax error) and its diagnostics."""
-    _comments.found = []
     try:
         tree = lark_parser().parse(source.text)
     except lark.exceptions.UnexpectedInput as exc:
         return None, [_syntax_error(source, exc)]
-    items = _ToAst(source).transform(tree)
-    comments = tuple(
-        ast.Comment(text, source.span(start, start + len(text))) for start, text in _comments.found
-    )
+    items, _ = _ToAst().transform(tree)
+    comments = _comments(source)
     module = ast.Module(source.path, tuple(items), comments, source.span(0, len(source.text)))
     return module, _escape_errors(source, module)
 

@@ -4,12 +4,14 @@ in scope. Role pools group them by task family, as the paper's baselines do."""
 from __future__ import annotations
 
 import functools
-from importlib import resources
+from pathlib import Path
 
 from lemonspec.compiler import ast
 from lemonspec.compiler.parser import parse
 from lemonspec.compiler.source import Source
 
+# Package data read by path: importlib.resources costs more start-up than the whole check.
+STDLIB_DIR = Path(__file__).parents[1] / "stdlib"
 STDLIB_FILES = ("math.lemon", "mmlu.lemon", "code.lemon")
 
 ROLE_POOLS = {
@@ -25,7 +27,7 @@ ROLE_POOLS = {
 def standard_modules() -> tuple[ast.Module, ...]:
     modules = []
     for name in STDLIB_FILES:
-        text = resources.files("lemonspec.stdlib").joinpath(name).read_text(encoding="utf-8")
+        text = (STDLIB_DIR / name).read_text(encoding="utf-8")
         module, diagnostics = parse(Source(f"<std>/{name}", text))
         assert module is not None and not diagnostics, f"the standard library {name} is broken"
         modules.append(module)

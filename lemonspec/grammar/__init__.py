@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from importlib import resources
+from pathlib import Path
 
 GRAMMAR_FILE = "lemon.lark"
 
@@ -11,15 +11,28 @@ GRAMMAR_FILE = "lemon.lark"
 @functools.cache
 def grammar_text() -> str:
     """The text of lemon.lark, the single definition of the syntax."""
-    return resources.files(__package__).joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
+    return (Path(__file__).parent / GRAMMAR_FILE).read_text(encoding="utf-8")
 
 
-# How the compiler builds its parser: LALR with positions on every rule; lark caches the
-# tables on disk, which keeps `lemonc check` start-up short.
+def parsing_grammar_text() -> str:
+    """lemon.lark for the compiler's parser: the same rules without the layout slots, which
+    match nothing when whitespace is ignored and would each cost the parser a reduction."""
+    import re
+
+    from lemonspec.grammar.layout import SLOTS
+
+    slot = "|".join(SLOTS)
+    text = re.sub(rf"^({slot}):.*$", "", grammar_text(), flags=re.MULTILINE)
+    return re.sub(rf"\b({slot})\b", "", text)
+
+
+# How the compiler builds its parser: LALR keeping every token (the compiler derives each
+# rule's span from its first and last token); lark caches the tables on disk, which keeps
+# `lemonc check` start-up short.
 LARK_OPTIONS = dict(
     parser="lalr",
     lexer="contextual",
-    propagate_positions=True,
+    keep_all_tokens=True,
     maybe_placeholders=False,
     cache=True,
 )
