@@ -10,7 +10,9 @@ of one request at a time. LiteLLM reaches it as `embedded/smollm2-135m` (see pro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
+import io
 import threading
 import weakref
 from collections.abc import Mapping
@@ -58,10 +60,12 @@ def _load() -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(EMBEDDED_MODEL_DIR, gguf_file=EMBEDDED_GGUF)
-    model = AutoModelForCausalLM.from_pretrained(
-        EMBEDDED_MODEL_DIR, gguf_file=EMBEDDED_GGUF, torch_dtype=torch.float32  # no bf16 on CPU
-    )
+    # The GGUF conversion draws progress bars on stderr that would break the CLI's display.
+    with contextlib.redirect_stderr(io.StringIO()):
+        tokenizer = AutoTokenizer.from_pretrained(EMBEDDED_MODEL_DIR, gguf_file=EMBEDDED_GGUF)
+        model = AutoModelForCausalLM.from_pretrained(
+            EMBEDDED_MODEL_DIR, gguf_file=EMBEDDED_GGUF, dtype=torch.float32  # no bf16 on CPU
+        )
     # A GGUF-loaded model keeps a quantizer marker, though its weights are now plain float32;
     # the trainer (peft) refuses to touch a "quantized" model, so drop the marker.
     model.hf_quantizer.remove_quantization_config(model)

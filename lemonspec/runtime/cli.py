@@ -1,0 +1,174 @@
+"""`lemonc run`: run one team on one input, with a live view of its agents, then print the
+answer and a per-agent table. Spec errors print the compiler's diagnostics and exit 1; bad
+options or files exit 2; a run in which an agent failed exits 3, naming the agent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+EXIT_SPEC, EXIT_USAGE, EXIT_RUN = 1, 2, 3
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--team", help="The team to run (needed when the file has several).")
+@click.option("--input", "task_input", help="The task input.")
+@click.option("--input-file", type=click.Path(dir_okay=False, exists=True),
+              help="Read the task input from this file.")
+@click.option("--profile", help="A shipped profile (embedded, paper-vllm, openai) or a .toml "
+                                "path. Default: embedded.")
+@click.option("--model", help="Run every capacity level on this LiteLLM model string.")
+@click.option("--trace", type=click.Path(dir_okay=False), help="Append a JSONL trace here.")
+@click.option("--replay", type=click.Path(dir_okay=False, exists=True),
+              help="Re-run from this trace's recorded outputs, calling no model.")
+@click.option("--cache", type=click.Path(dir_okay=False),
+              help="A node cache file (sqlite) to reuse and fill.")
+@click.option("--extractor", type=click.Choice(["text", "number", "choice", "code"]),
+              default="text", show_default=True, help="How answers are read for the output.")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Model calls in flight at once.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
+def run(file, team, task_input, input_file, profile, model, trace, replay, cache, extractor,
+        concurrency, as_json):
+    """Run a team from FILE on a task input."""
+    from lemonspec.runtime import ProfileError, RecordedRun, SqliteCache, TraceError, load_profile
+
+    try:
+        chosen = load_profile(profile)
+        recorded = RecordedRun.load(replay) if replay else None
+    except (ProfileError, TraceError) as exc:
+        _fail(str(exc), EXIT_USAGE)
+    if model:
+        chosen = chosen.with_model(model)
+    text = _task_input(task_input, input_file, recorded)
+    ir = _compile(file, team, chosen)
+    options = dict(profile=chosen, trace=trace, replay=recorded, extractor=extractor,
+                   concurrency=concurrency, cache=SqliteCache(cache) if cache else None)
+    result = _run_with_progress(ir, text, options, live=not as_json)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_result(result)
+    for failure in result.failures:
+        click.echo(f"error: {failure.error}", err=True)
+    if not result.ok:
+        sys.exit(EXIT_RUN)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _task_input(task_input, input_file, recorded) -> str:
+    if task_input is not None and input_file is not None:
+        _fail("give the task input with --input or --input-file, not both", EXIT_USAGE)
+    if input_file is not None:
+        with open(input_file, encoding="utf-8") as f:
+            return f.read()
+    if task_input is not None:
+        return task_input
+    if recorded is not None and recorded.task_input is not None:
+        return recorded.task_input  # replay defaults to the recorded input
+    _fail("give the task input with --input TEXT or --input-file FILE", EXIT_USAGE)
+
+
+def _compile(file, team, profile):
+    from lemonspec.compiler import CompileError, compile_file
+    from lemonspec.compiler.diagnostics import render_concise
+
+    try:
+        return compile_file(file, team=team, levels=profile.levels,
+                            default_level=profile.default_level)
+    except CompileError as exc:
+        click.echo(render_concise(exc.diagnostics), nl=False, err=True)
+        sys.exit(EXIT_SPEC)
+
+
+def _run_with_progress(ir, text, options, live: bool):
+    from rich.console import Console
+    from rich.live import Live
+
+    from lemonspec.runtime import run_team
+
+    board = _Board(ir)
+    console = Console(stderr=True)
+    try:
+        if not live or not console.is_terminal:
+            return asyncio.run(run_team(ir, text, listeners=[board.on_event], **options))
+        with Live(board, console=console, refresh_per_second=8, transient=True):
+            return asyncio.run(run_team(ir, text, listeners=[board.on_event], **options))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except OSError as exc:  # e.g. a trace or cache path that cannot be written
+        _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc), EXIT_USAGE)
+
+
+class _Board:
+    """The live view: every agent's state, updated from the run's events."""
+
+    SYMBOLS = {"waiting": "[dim]·[/] waiting", "running": "[yellow]…[/] running",
+               "ok": "[green]✓[/] done", "cached": "[cyan]✓[/] cached",
+               "failed": "[red]✗[/] failed", "skipped": "[dim]-[/] skipped"}
+
+    def __init__(self, ir) -> None:
+        self.ir = ir
+        self.state = {a.name: "waiting" for a in ir.agents}
+        self.since: dict[str, float] = {}
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        agent, kind = event.get("agent"), event["event"]
+        if kind == "agent_started":
+            self.state[agent], self.since[agent] = "running", time.monotonic()
+        elif kind == "agent_finished":
+            self.state[agent] = "cached" if event["cached"] else "ok"
+        elif kind in ("agent_failed", "agent_skipped"):
+            self.state[agent] = kind.removeprefix("agent_")
+
+    def __rich__(self):
+        from rich.table import Table
+
+        done = sum(s not in ("waiting", "running") for s in self.state.values())
+        table = Table(title=f"{self.ir.team}: {done}/{len(self.state)} agents", box=None)
+        for column in ("agent", "capacity", "state", "s"):
+            table.add_column(column)
+        for agent in self.ir.agents:
+            state = self.state[agent.name]
+            elapsed = (f"{time.monotonic() - self.since[agent.name]:.1f}"
+                       if state == "running" else "")
+            table.add_row(agent.name, agent.capacity, self.SYMBOLS[state], elapsed)
+        return table
+
+
+def _print_result(result) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"team {result.team}: {result.seconds:.2f} s, "
+                        f"{result.model_calls} model calls, {result.cache_hits} cached")
+    for column, justify in (("agent", "left"), ("capacity", "left"), ("model", "left"),
+                            ("status", "left"), ("tokens in", "right"),
+                            ("tokens out", "right"), ("seconds", "right")):
+        table.add_column(column, justify=justify)
+    for a in result.agents:
+        status = "cached" if a.cached else a.status
+        table.add_row(a.name, a.capacity, a.model, status, _number(a.prompt_tokens),
+                      _number(a.completion_tokens), f"{a.seconds:.2f}" if a.ok else "")
+    table.add_section()
+    cost = "" if result.cost is None else f"  cost ${result.cost:.6f}"
+    table.add_row("total", "", "", cost.strip(), _number(result.prompt_tokens),
+                  _number(result.completion_tokens), f"{result.seconds:.2f}")
+    console.print(table)
+    console.print("[bold]answer:[/]", escape(result.answer) if result.answer is not None
+                  else "[red](none)[/]")
+
+
+def _number(value) -> str:
+    return "?" if value is None else str(value)
