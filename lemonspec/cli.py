@@ -77,7 +77,8 @@ def fmt(files, check_only):
 
     unformatted = failed = 0
     for path in files:
-        text = open(path, encoding="utf-8").read()
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
         try:
             formatted = format_text(text, path)
         except CompileError as exc:

@@ -8,7 +8,6 @@ trainer maps field edits to token masks through these spans.
 from __future__ import annotations
 
 import functools
-from typing import Union
 
 import attrs
 
@@ -57,7 +56,7 @@ class AfterField:
     span: Span
 
 
-AgentField = Union[DutyField, CapacityField, AfterField]
+AgentField = DutyField | CapacityField | AfterField
 
 FIELD_KEYS = {DutyField: "duty", CapacityField: "capacity", AfterField: "after"}
 

@@ -25,6 +25,7 @@ from lemonspec.compiler.unit import DEFAULT_LEVEL, DEFAULT_LEVELS, Limits, RoleD
 __all__ = ["DEFAULT_LEVELS", "CheckResult", "Limits", "check_file", "check_text",
            "compile_file", "compile_text"]
 
+DEFAULT_LIMITS = Limits()
 PASSES = {"names": names, "references": references, "graph": graph}
 
 
@@ -49,7 +50,7 @@ class CheckResult:
 
 
 def check_text(text: str, path: str = "<text>", *, levels=DEFAULT_LEVELS,
-               default_level: str | None = None, limits: Limits = Limits()) -> CheckResult:
+               default_level: str | None = None, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
     """Every diagnostic for one file's text. Never raises on any input."""
     source = Source(path, text)
     sources = {path: source}

@@ -61,7 +61,8 @@ class _Printer:
     # items --------------------------------------------------------------------------------
     def module(self, module: ast.Module) -> str:
         previous = None
-        for item, self.boundary in _with_next(module.items, len(self.text) + 1):
+        for item, boundary in _with_next(module.items, len(self.text) + 1):
+            self.boundary = boundary
             if previous is not None and not (isinstance(item, ast.Use)
                                              and isinstance(previous, ast.Use)):
                 self._blank()
@@ -97,7 +98,8 @@ class _Printer:
         outer = self.boundary
         if self._opens_block(f"team {team.name.text} {{", team.items, team.body):
             return
-        for index, (item, self.boundary) in enumerate(_with_next(team.items, team.body.end - 1)):
+        for index, (item, boundary) in enumerate(_with_next(team.items, team.body.end - 1)):
+            self.boundary = boundary
             if index:
                 self._blank()
             self._leading(item.span.start, 1)
@@ -120,7 +122,8 @@ class _Printer:
         header = f"{INDENT}agent {agent.name.text}: {agent.base_role.text} {{"
         if self._opens_block(header, agent.fields, agent.body):
             return
-        for field, self.boundary in _with_next(agent.fields, agent.body.end - 1):
+        for field, boundary in _with_next(agent.fields, agent.body.end - 1):
+            self.boundary = boundary
             self._leading(field.span.start, 2)
             self.lines.append(INDENT * 2 + _field(field))
             self._trailing(field.span.end_line)

@@ -29,10 +29,10 @@ def parsing_grammar_text() -> str:
 # How the compiler builds its parser: LALR keeping every token (the compiler derives each
 # rule's span from its first and last token); lark caches the tables on disk, which keeps
 # `lemonc check` start-up short.
-LARK_OPTIONS = dict(
-    parser="lalr",
-    lexer="contextual",
-    keep_all_tokens=True,
-    maybe_placeholders=False,
-    cache=True,
-)
+LARK_OPTIONS = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "keep_all_tokens": True,
+    "maybe_placeholders": False,
+    "cache": True,
+}

@@ -78,8 +78,9 @@ def test_graph_formats():
 
 def test_check_does_not_import_heavy_libraries():
     code = ("import sys; from lemonspec.cli import main\n"
-            "try: main(['check', %r])\nexcept SystemExit: pass\n"
+            f"try: main(['check', {GOOD!r}])\nexcept SystemExit: pass\n"
             "print(sorted(m for m in ('torch', 'transformers', 'litellm', 'llguidance') "
-            "if m in sys.modules))" % GOOD)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
     assert out.stdout.strip() == "[]"

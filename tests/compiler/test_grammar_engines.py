@@ -20,8 +20,8 @@ class ByteTokenizer:
 
     eos_token_id = 256
     bos_token_id = None
-    tokens = [bytes([i]) for i in range(256)] + [b"<eos>"]
-    special_token_ids = [256]
+    tokens = (*(bytes([i]) for i in range(256)), b"<eos>")
+    special_token_ids = (256,)
 
     def __call__(self, text):
         return list(text if isinstance(text, bytes) else text.encode())
@@ -37,8 +37,9 @@ def llguidance_accepts(grammar: str, text: str) -> bool:
 
 
 def lark_accepts(text: str) -> bool:
-    from lemonspec.compiler.parser import lark_parser
     import lark
+
+    from lemonspec.compiler.parser import lark_parser
 
     try:
         lark_parser().parse(text)

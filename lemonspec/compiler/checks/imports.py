@@ -9,7 +9,7 @@ import os
 import attrs
 
 from lemonspec.compiler import ast
-from lemonspec.compiler.diagnostics import Diagnostic, Label, error
+from lemonspec.compiler.diagnostics import Diagnostic, error
 from lemonspec.compiler.parser import parse
 from lemonspec.compiler.source import Source
 from lemonspec.compiler.unit import Limits, RoleDef

@@ -7,7 +7,7 @@ from lemonspec.compiler.unit import Unit
 DEPENDS_ON = ()
 
 KEYWORDS = frozenset(
-    "use role team agent goal duty capacity after output vote description".split()
+    ["use", "role", "team", "agent", "goal", "duty", "capacity", "after", "output", "vote", "description"]
 )
 
 
@@ -52,7 +52,7 @@ def _duplicates(names: list[ast.Name], kind: str, path: str):
         if name.text in first:
             diagnostics.append(error(
                 "E0201", f"duplicate {kind} '{name.text}'", path, name.span,
-                f"rename or remove one of the two", [Label(first[name.text].span, "first here")]))
+                "rename or remove one of the two", [Label(first[name.text].span, "first here")]))
         else:
             first[name.text] = name
     return diagnostics
