@@ -17,7 +17,7 @@ from typing import Any
 from lemonspec.compiler.ir import AgentNode, TeamIR
 from lemonspec.runtime.answers import Extractor, get_extractor, majority
 from lemonspec.runtime.cache import CachedAnswer, NodeCache, cache_key
-from lemonspec.runtime.messages import build_messages
+from lemonspec.runtime.messages import build_messages, roles
 from lemonspec.runtime.profiles import LevelConfig, Profile, ProfileError, load_profile
 from lemonspec.runtime.results import FAILED, OK, SKIPPED, AgentResult, RunResult
 from lemonspec.runtime.trace import RecordedRun, TraceWriter
@@ -91,6 +91,7 @@ class _TeamRun:
         self.listeners, self.limiter = listeners, limiter
         self.run_id = uuid.uuid4().hex[:12]
         self.emit = self._emit if listeners else _ignore
+        self.roles = roles(ir)
         self.results: dict[str, AgentResult] = {}
         self.waiting = {a.name: len(a.after) for a in ir.agents}
         self.children: dict[str, list[AgentNode]] = {a.name: [] for a in ir.agents}
@@ -161,7 +162,7 @@ class _TeamRun:
             return AgentResult(agent.name, agent.capacity, config.model, SKIPPED, error=reason,
                                started=self._now(), finished=self._now())
         outputs = {d: self.results[d].output for d in agent.after}
-        messages = build_messages(agent, self.task_input, outputs, self.ir)
+        messages = build_messages(agent, self.task_input, outputs, self.roles)
         if self.replay is not None:
             return self._replayed(agent, config)
         key = None

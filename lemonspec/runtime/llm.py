@@ -153,7 +153,11 @@ def _count_tokens(llm: Any, model: str, **what: Any) -> int | None:
 
 def _cost(llm: Any, model: str, response: Any, prompt: int | None,
           completion: int | None) -> float | None:
-    """LiteLLM's price for the call, or None where it knows no price for the model."""
+    """LiteLLM's price for the call, or None where it knows no price for the model.
+    `response` is None when the provider reported no usage (the tokens were counted here)."""
+    hidden = getattr(response, "_hidden_params", None) or {}
+    if "response_cost" in hidden:  # LiteLLM priced the call already (None: it could not)
+        return hidden["response_cost"]
     if model in _UNPRICED or prompt is None or completion is None:
         return None
     try:

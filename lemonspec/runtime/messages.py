@@ -8,13 +8,17 @@ from collections.abc import Mapping
 from lemonspec.compiler.ir import AgentNode, TeamIR
 
 
+def roles(team: TeamIR) -> dict[str, str]:
+    """Each agent's base role, by name: the labels of the outputs it passes on."""
+    return {a.name: a.role for a in team.agents}
+
+
 def build_messages(agent: AgentNode, task_input: str, outputs: Mapping[str, str],
-                   team: TeamIR) -> list[dict[str, str]]:
-    """`outputs` holds at least the output of every agent in `agent.after`."""
+                   roles: Mapping[str, str]) -> list[dict[str, str]]:
+    """`outputs` and `roles` hold at least every agent in `agent.after` (see `roles()`)."""
     sections = [f"Task:\n{task_input.strip()}"]
     for name in agent.after:
-        role = team.agent(name).role
-        sections.append(f"Output of {name} ({role}):\n{outputs[name].strip()}")
+        sections.append(f"Output of {name} ({roles[name]}):\n{outputs[name].strip()}")
     return [
         {"role": "system", "content": agent.instructions},
         {"role": "user", "content": "\n\n".join(sections)},

@@ -43,6 +43,9 @@ def _respond(model_response: ModelResponse, model: str, text: str,
              prompt_tokens: int | None, completion_tokens: int | None) -> ModelResponse:
     model_response.model = model
     model_response.choices[0].message.content = text
+    # An in-process model has no per-token price: its cost is 0, and saying so spares LiteLLM
+    # a failed price lookup on every call (about half of its per-call time).
+    model_response._hidden_params["response_cost"] = 0.0
     if prompt_tokens is not None and completion_tokens is not None:
         model_response.usage = Usage(prompt_tokens=prompt_tokens,
                                      completion_tokens=completion_tokens,

@@ -24,9 +24,9 @@ def test_provider_usage_is_reported_per_agent_and_summed_per_run():
         agent = result.agent(name)
         assert (agent.prompt_tokens, agent.completion_tokens) == (prompt, completion)
         assert agent.seconds >= 0.02
-        assert agent.cost is None  # LiteLLM has no price for a fake model
+        assert agent.cost == 0.0  # an in-process model has no per-token price
     assert (result.prompt_tokens, result.completion_tokens) == (31, 8)
-    assert result.cost is None and result.model_calls == 2
+    assert result.cost == 0.0 and result.model_calls == 2
 
 
 def test_missing_usage_is_counted_with_a_tokenizer_not_a_crash(tmp_path):
@@ -59,6 +59,17 @@ def test_cost_comes_from_litellm_where_it_knows_the_price():
                                           completion_tokens=100))
     assert reply.cost is not None and abs(reply.cost - expected) < 1e-12
     assert (reply.prompt_tokens, reply.completion_tokens, reply.usage_reported) == (1000, 100, True)
+
+
+def test_an_unknown_price_makes_the_run_cost_unknown():
+    from lemonspec.runtime.results import AgentResult, RunResult
+
+    priced = AgentResult("a", "small", "m", "ok", attempts=1, cost=0.5)
+    unpriced = AgentResult("b", "small", "m", "ok", attempts=1, cost=None)
+    cached = AgentResult("c", "small", "m", "ok", cached=True, cost=None)
+    run = lambda *agents: RunResult("t", "id", None, None, agents, 0.0)  # noqa: E731
+    assert run(priced, cached).cost == 0.5  # a cache hit spends nothing
+    assert run(priced, unpriced).cost is None
 
 
 def test_no_usage_and_no_price_gives_counted_tokens_and_no_cost():

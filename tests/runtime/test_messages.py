@@ -1,6 +1,7 @@
 """What each agent is told: instructions as system; task then labelled dependency outputs."""
 
 from lemonspec.runtime import build_messages, run_team_sync
+from lemonspec.runtime.messages import roles
 
 from .conftest import fake, profile_for, team
 
@@ -18,7 +19,7 @@ def test_system_is_the_instructions_and_user_lists_outputs_in_after_order():
     ir = team(SPEC)
     checker = ir.agent("checker")
     messages = build_messages(checker, "  What is 2+3?\n", {"analyst": "A out", "solver": "S out"},
-                              ir)
+                              roles(ir))
     assert messages == [
         {"role": "system", "content": checker.instructions},
         {"role": "user", "content": "Task:\nWhat is 2+3?\n\n"
@@ -31,7 +32,7 @@ def test_system_is_the_instructions_and_user_lists_outputs_in_after_order():
 def test_an_agent_without_duty_is_told_its_base_role_only():
     ir = team(SPEC)
     solver = ir.agent("solver")
-    [system, user] = build_messages(solver, "Q", {"analyst": "A out"}, ir)
+    [system, user] = build_messages(solver, "Q", {"analyst": "A out"}, roles(ir))
     assert system["content"] == solver.role_description
     assert user["content"] == "Task:\nQ\n\nOutput of analyst (MathAnalyst):\nA out"
 
@@ -43,4 +44,4 @@ def test_the_model_receives_exactly_these_messages():
     sent = {call.agent: list(call.messages) for call in model.calls}
     outputs = {"analyst": "out of analyst", "solver": "out of solver"}
     for agent in ir.agents:
-        assert sent[agent.name] == build_messages(agent, "Q", outputs, ir)
+        assert sent[agent.name] == build_messages(agent, "Q", outputs, roles(ir))
