@@ -31,7 +31,7 @@ from _runtime_dags import layered_team  # noqa: E402
 from lemonspec.runtime import ScriptedModel, build_messages, run_team, uniform_profile  # noqa: E402
 from lemonspec.runtime.messages import roles  # noqa: E402
 
-REPEATS = 7
+REPEATS = 15
 SIZES = ((20, 5), (100, 10))
 
 
@@ -91,30 +91,27 @@ async def _time_langgraph(app, ir) -> float:
     return time.perf_counter() - start
 
 
-def _median_per_agent(measure, agents: int) -> float:
-    asyncio.run(measure())  # warm up
-    return statistics.median(asyncio.run(measure()) for _ in range(REPEATS)) / agents
-
-
 def measure(size: int, layers: int, through_litellm: bool) -> tuple[float, float]:
+    """Median seconds per agent (ours, LangGraph's), the runs interleaved so that load from
+    other processes falls on both alike."""
+    import lemonspec.runtime.providers as providers
+
     ir = layered_team(size, layers, seed=size)
     fake = ScriptedModel(f"overhead{size}{through_litellm}", default="ok")
     profile = uniform_profile(fake.model)
-    from lemonspec.runtime.providers import litellm
-
-    real = litellm()
-    backend = real if through_litellm else _Shim(fake)
+    backend = providers.litellm() if through_litellm else _Shim(fake)
     app = langgraph_app(ir, lambda **kw: backend.acompletion(**{**kw, "model": fake.model}))
     # Route our executor (which asks providers.litellm() at each call) to the same backend.
-    import lemonspec.runtime.providers as providers
-
     original, providers.litellm = providers.litellm, lambda: backend
     try:
-        ours = _median_per_agent(lambda: _time_ours(ir, profile), len(ir.agents))
+        ours, theirs = [], []
+        for _ in range(REPEATS + 1):  # the first round warms both up
+            ours.append(asyncio.run(_time_ours(ir, profile)))
+            theirs.append(asyncio.run(_time_langgraph(app, ir)))
     finally:
         providers.litellm = original
-    theirs = _median_per_agent(lambda: _time_langgraph(app, ir), len(ir.agents))
-    return ours, theirs
+    agents = len(ir.agents)
+    return statistics.median(ours[1:]) / agents, statistics.median(theirs[1:]) / agents
 
 
 def main() -> None:

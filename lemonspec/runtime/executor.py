@@ -8,6 +8,7 @@ runs, so a RunResult always reports what did finish.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -141,7 +142,8 @@ class _TeamRun:
         try:
             result = await self._execute(agent)
         except Exception as exc:  # noqa: BLE001 - a bug must fail this agent, not hang the run
-            result = self._failed(agent, self._config(agent).model, f"internal error: {exc!r}")
+            result = self._failed(agent, self._config(agent).model,
+                                  f"agent '{agent.name}' failed: internal error: {exc!r}")
         self.results[agent.name] = result
         for child in self.children[agent.name]:
             self.waiting[child.name] -= 1
@@ -169,9 +171,13 @@ class _TeamRun:
         if self.cache is not None:
             key = cache_key(agent.hash, config.model, config.request_params(), messages,
                             self.sample)
-            hit = self.cache.get(key)
+            hit = self.cache.get(key) or await _IN_FLIGHT.join(self.cache, key)
             if hit is not None:
                 return self._finished(agent, hit, self._now(), cached=True, attempts=0)
+            with _IN_FLIGHT.lead(self.cache, key) as publish:
+                result = await self._call(agent, config, messages, key)
+                publish(result)
+                return result
         return await self._call(agent, config, messages, key)
 
     async def _call(self, agent: AgentNode, config: LevelConfig, messages: list[dict],
@@ -239,3 +245,39 @@ class _TeamRun:
 
 def _ignore(event: str, **fields: Any) -> None:
     pass
+
+
+class _InFlight:
+    """Single flight for the node cache: when concurrent runs (a GRPO group, an original
+    and its counterfactual) need the same node, one calls the model and the others await
+    its answer instead of paying for it again."""
+
+    def __init__(self) -> None:
+        self._leaders: dict[tuple[int, str], asyncio.Future] = {}
+
+    async def join(self, cache: NodeCache, key: str) -> CachedAnswer | None:
+        """The leader's answer, or None if there is no leader or it failed."""
+        leader = self._leaders.get((id(cache), key))
+        return None if leader is None else await asyncio.shield(leader)
+
+    @contextlib.contextmanager
+    def lead(self, cache: NodeCache, key: str):
+        future = asyncio.get_running_loop().create_future()
+        self._leaders[(id(cache), key)] = future
+
+        def publish(result: AgentResult) -> None:
+            if result.ok and not future.done():
+                future.set_result(CachedAnswer(result.output, result.model, result.prompt_tokens,
+                                               result.completion_tokens, result.cost,
+                                               result.seconds))
+
+        try:
+            yield publish
+        finally:
+            if not future.done():
+                future.set_result(None)  # failed or cancelled: followers call for themselves
+            if self._leaders.get((id(cache), key)) is future:
+                del self._leaders[(id(cache), key)]
+
+
+_IN_FLIGHT = _InFlight()

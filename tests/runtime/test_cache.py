@@ -108,3 +108,38 @@ def test_the_disk_cache_survives_the_process(tmp_path):
     again = run_team_sync(team(SPEC), "Q", profile=profile_for(model), cache=reopened)
     assert again.model_calls == 0 and again.answer == first.answer
     assert reopened.stats.hits == 2
+
+
+def test_concurrent_runs_sharing_a_cache_call_each_node_once():
+    import asyncio
+
+    from lemonspec.runtime import run_team
+
+    model, cache = fake(says_name, latency=0.05), MemoryCache()
+
+    async def group():
+        runs = [run_team(team(SPEC), "Q", profile=profile_for(model), cache=cache)
+                for _ in range(4)]
+        return await asyncio.gather(*runs)
+
+    results = asyncio.run(group())
+    assert len(model.calls) == 2  # not 8: the other runs awaited the first one's answers
+    assert len({r.answer for r in results}) == 1
+    assert sum(r.model_calls for r in results) == 2
+
+
+def test_a_failed_leader_lets_the_waiting_runs_call_for_themselves():
+    import asyncio
+
+    from lemonspec.runtime import Fault, run_team
+
+    model = fake(says_name, latency=0.05, faults=[Fault("bad_request", calls={1})])
+    cache = MemoryCache()
+    spec = "team t { agent a: MathSolver {} }"
+
+    async def pair():
+        return await asyncio.gather(*(run_team(team(spec), "Q", profile=profile_for(model),
+                                               cache=cache) for _ in range(2)))
+
+    first, second = asyncio.run(pair())
+    assert not first.ok and second.ok and len(model.calls) == 2
