@@ -13,6 +13,9 @@ FORMATS = ("concise", "full", "json")
 # recipe): `lemonc check` must not pay for asyncio, LiteLLM or torch.
 LAZY_COMMANDS = {
     "run": "lemonspec.runtime.cli:run",
+    "bench": "lemonspec.benchmarks.cli:bench",
+    "report": "lemonspec.benchmarks.cli:report",
+    "baselines": "lemonspec.benchmarks.cli:baselines",
 }
 
 
