@@ -1,0 +1,251 @@
+"""Batched sampling of specs from any Hugging Face causal LM, with or without the grammar.
+
+One loop serves both modes: each prompt is prefilled once and its KV cache copied for its
+group of samples (GRPO samples G specs per task); each step runs the model on the last token
+of every unfinished sample, masks the logits with each sample's grammar constraint
+(constrained mode), applies temperature and top-p, and samples. A constrained sample stops
+the moment its grammar admits nothing more, so it is always a complete, formatted team;
+an unconstrained one stops at an end-of-sequence token or the token budget. A finished
+sample's place in the batch goes to the next waiting one (batch.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+import torch
+
+from lemonspec.orchestrator.batch import Batch, prefill
+from lemonspec.orchestrator.constraint import (
+    GrammarConstraint, MatcherFactory, Scope, Vocabulary, vocabulary,
+)
+from lemonspec.orchestrator.offsets import TextAssembler
+from lemonspec.orchestrator.prompt import chat_prompt
+
+UNCONSTRAINED_MAX_TOKENS = 1024  # the budget of an unconstrained sample unless given
+DEFAULT_BATCH_SIZE = 8  # on a CPU, larger batches add little throughput
+
+
+@attrs.frozen
+class Sample:
+    """One generated spec and what the trainer needs to credit its tokens."""
+
+    text: str
+    token_ids: tuple[int, ...]
+    token_offsets: tuple[tuple[int, int], ...]  # character span of each token in `text`
+    prompt_token_ids: tuple[int, ...]
+    constrained: bool
+    finish_reason: str  # "grammar" (team complete), "eos" or "length"
+    prompt_index: int = 0  # which of the prompts it answers
+    # The model's own log-probability of each token (raw logits, no mask, temperature 1):
+    # what a trainer recomputes for the same tokens.
+    logprobs: tuple[float, ...] | None = None
+
+
+@attrs.frozen
+class Step:
+    rows: int  # samples decoded in this step
+    seconds: float
+    constraint_seconds: float  # computing and applying grammar masks, advancing matchers
+
+
+@attrs.frozen
+class Decoded:
+    samples: tuple[Sample, ...]
+    prefill_seconds: float
+    steps: tuple[Step, ...]
+
+    @property
+    def decode_seconds(self) -> float:
+        return sum(s.seconds for s in self.steps)
+
+    @property
+    def new_tokens(self) -> int:
+        return sum(len(s.token_ids) for s in self.samples)
+
+
+def sample_specs(model, tokenizer, prompts: Sequence[str], *, num_samples: int = 1,
+                 temperature: float = 1.0, top_p: float = 1.0,
+                 max_new_tokens: int | None = None, constrained: bool = True,
+                 scope: Scope = Scope(), seed: int = 0, chat: bool = True,
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> list[Sample]:
+    """`num_samples` specs per prompt, prompt-major: samples[i * num_samples + j] answers
+    prompts[i]. See `decode` for the arguments."""
+    return list(decode(model, tokenizer, prompts, num_samples=num_samples,
+                       temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
+                       constrained=constrained, scope=scope, seed=seed, chat=chat,
+                       batch_size=batch_size).samples)
+
+
+def decode(model, tokenizer, prompts: Sequence[str], *, num_samples: int = 1,
+           temperature: float = 1.0, top_p: float = 1.0, max_new_tokens: int | None = None,
+           constrained: bool = True, scope: Scope = Scope(), seed: int = 0,
+           chat: bool = True, batch_size: int = DEFAULT_BATCH_SIZE) -> Decoded:
+    """Samples specs and times the work.
+
+    prompts: user messages (orchestrator_prompt), put in the chat format when `chat`.
+    temperature: 0 decodes greedily. max_new_tokens: by default, constrained samples get
+    what the longest team in scope needs (so they always finish), unconstrained ones
+    UNCONSTRAINED_MAX_TOKENS. scope: what constrained samples may name. batch_size: how many
+    samples decode together; a finished sample's place goes to the next one waiting.
+    """
+    vocab = vocabulary(tokenizer)
+    if max_new_tokens is None:
+        max_new_tokens = scope.max_tokens() if constrained else UNCONSTRAINED_MAX_TOKENS
+    texts = [chat_prompt(tokenizer, p) if chat else p for p in prompts]
+    prompt_ids = [tokenizer.encode(t, add_special_tokens=False) for t in texts]
+    factory = MatcherFactory(vocab, scope) if constrained else None
+    waiting = list(range(len(prompts) * num_samples))
+    rows: list[_Row] = []
+    sampler = _Sampler(vocab, vocab.eos_ids | _eos_ids(model), temperature, top_p,
+                       max_new_tokens, torch.Generator().manual_seed(seed))
+    batch, prefilled, prefill_seconds, steps = Batch(), {}, 0.0, []
+    with _inference(model):
+        while waiting or batch.rows:
+            while waiting and len(batch) < batch_size:
+                started = time.perf_counter()
+                index = waiting[0] // num_samples
+                if index not in prefilled:
+                    prefilled = {index: prefill(model, prompt_ids[index])}  # one at a time
+                admitted = [r for r in waiting[:batch_size - len(batch)]
+                            if r // num_samples == index]
+                del waiting[:len(admitted)]
+                rows += [_Row(index, GrammarConstraint(factory) if factory else None)
+                         for _ in admitted]
+                batch.admit(prefilled[index], admitted)
+                prefill_seconds += time.perf_counter() - started
+            steps.append(sampler.step(model, batch, rows))
+    samples = tuple(row.sample(prompt_ids[row.prompt_index], constrained) for row in rows)
+    return Decoded(samples, prefill_seconds, tuple(steps))
+
+
+@contextlib.contextmanager
+def _inference(model):
+    """Eval mode (no dropout) and no autograd for the duration; the mode is restored."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            yield
+    finally:
+        model.train(was_training)
+
+
+def _eos_ids(model) -> set[int]:
+    config = getattr(model, "generation_config", None)
+    eos = getattr(config, "eos_token_id", None)
+    return set(eos if isinstance(eos, (list, tuple)) else [eos]) - {None}
+
+
+class _Row:
+    """One sample while it is decoded."""
+
+    def __init__(self, prompt_index: int, constraint: GrammarConstraint | None):
+        self.prompt_index = prompt_index
+        self.constraint = constraint
+        self.tokens: list[int] = []
+        self.logprobs: list[float] = []
+        self.assembler = TextAssembler()
+        self.finish_reason: str | None = None
+
+    def add(self, token: int, logprob: float, data: bytes) -> None:
+        self.tokens.append(token)
+        self.logprobs.append(logprob)
+        piece = self.assembler.add(data)
+        if self.constraint:
+            self.constraint.consume(token, self.assembler.text, piece)
+            if self.constraint.done:
+                self.finish_reason = "grammar"
+
+    def sample(self, prompt_ids: list[int], constrained: bool) -> Sample:
+        text, offsets = self.assembler.finish()
+        return Sample(text, tuple(self.tokens), offsets, tuple(prompt_ids), constrained,
+                      self.finish_reason or "length", self.prompt_index, tuple(self.logprobs))
+
+
+@attrs.frozen
+class _Sampler:
+    vocab: Vocabulary
+    stop_ids: frozenset[int]
+    temperature: float
+    top_p: float
+    max_new_tokens: int
+    generator: torch.Generator
+
+    def step(self, model, batch: Batch, rows: list[_Row]) -> Step:
+        """Samples one token for every row of the batch and runs the model on them."""
+        started = time.perf_counter()
+        active = [rows[r] for r in batch.rows]
+        logits = batch.logits
+        normaliser = logits.logsumexp(-1)  # of the model's own distribution, for logprobs
+        logits[:, self.vocab.size:] = float("-inf")  # embedding rows past the vocabulary
+        constrained, constraint_seconds = active[0].constraint is not None, 0.0
+        if constrained:
+            masking = time.perf_counter()
+            logits = logits.masked_fill(~_allowed_tokens(active, self.vocab.size,
+                                                         logits.shape[1]), float("-inf"))
+            constraint_seconds += time.perf_counter() - masking
+        tokens = _sample(logits, self.temperature, self.top_p, self.generator)
+        logprobs = (batch.logits.gather(-1, tokens[:, None]).squeeze(-1) - normaliser).tolist()
+        adding = time.perf_counter()
+        kept = [position for position, (row, token, logprob)
+                in enumerate(zip(active, tokens.tolist(), logprobs))
+                if self._add(row, token, logprob)]
+        constraint_seconds += time.perf_counter() - adding if constrained else 0.0
+        decoded = len(active)
+        batch.keep(kept)
+        if batch.rows:
+            batch.advance(model, tokens[kept])
+        return Step(decoded, time.perf_counter() - started, constraint_seconds)
+
+    def _add(self, row: _Row, token: int, logprob: float) -> bool:
+        """Adds the token to the row; whether the row goes on."""
+        if row.constraint is None and token in self.stop_ids:
+            row.finish_reason = "eos"
+            return False
+        row.add(token, logprob, self.vocab.token_bytes[token])
+        return row.finish_reason is None and len(row.tokens) < self.max_new_tokens
+
+
+def _allowed_tokens(active: list[_Row], vocab_size: int, width: int) -> torch.Tensor:
+    """(rows, width) bool: the tokens each row's grammar admits next."""
+    bitmask = torch.zeros((len(active), (vocab_size + 31) // 32), dtype=torch.int32)
+    for position, row in enumerate(active):
+        row.constraint.fill_mask(bitmask, position)
+    # Token t is bit t % 32 of word t // 32; words are little-endian int32.
+    bits = np.unpackbits(bitmask.numpy().view(np.uint8), axis=1, bitorder="little")
+    allowed = torch.zeros((len(active), width), dtype=torch.bool)
+    allowed[:, :vocab_size] = torch.from_numpy(bits[:, :vocab_size].astype(bool))
+    return allowed
+
+
+def _sample(logits: torch.Tensor, temperature: float, top_p: float, generator) -> torch.Tensor:
+    if temperature <= 0:
+        return logits.argmax(-1)
+    logits = logits / temperature
+    if top_p < 1.0:
+        logits = _nucleus(logits, top_p)
+    return torch.multinomial(logits.softmax(-1), 1, generator=generator).squeeze(-1)
+
+
+_NUCLEUS_CANDIDATES = 64
+
+
+def _nucleus(logits: torch.Tensor, top_p: float) -> torch.Tensor:
+    """Keeps the most likely tokens whose probabilities sum to top_p (at least one).
+
+    The nucleus of a language model is nearly always within its few most likely tokens, so
+    those are ranked first (linear time); the whole vocabulary is sorted only when they do
+    not reach top_p. The result is exact either way."""
+    probs = logits.softmax(-1)
+    candidates = min(_NUCLEUS_CANDIDATES, logits.shape[-1])
+    top, order = probs.topk(candidates, dim=-1)
+    if bool((top.sum(-1) < top_p).any()):
+        top, order = probs.sort(-1, descending=True)
+    outside = top.cumsum(-1) - top > top_p
+    kept = torch.full_like(logits, float("-inf"))
+    return kept.scatter(-1, order, logits.gather(-1, order).masked_fill(outside, float("-inf")))

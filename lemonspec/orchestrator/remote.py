@@ -1,0 +1,74 @@
+"""Orchestrators behind an API, through LiteLLM.
+
+A server that takes a grammar decodes under the same generation grammar as the local
+sampler (without agent binding, which needs per-step rebuilds a server cannot do, so the
+compiler still reports unbound names and cycles). vLLM's OpenAI-compatible server takes it
+as `structured_outputs: {"grammar": ...}` (v0.12 and later) or `guided_grammar` (earlier);
+both are sent, each version ignores the other. The server must decode with the llguidance
+backend (`--structured-outputs-config.backend guidance`, formerly
+`--guided-decoding-backend guidance`): the grammar uses llguidance's Lark extensions.
+Other providers decode unconstrained, and the compiler's diagnostics say what is wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import attrs
+
+from lemonspec.orchestrator.constraint import Scope
+
+# LiteLLM providers whose servers accept a grammar in the request body.
+GRAMMAR_PROVIDERS = ("hosted_vllm/",)
+
+
+@attrs.frozen
+class RemoteSample:
+    """A spec written by a remote model: text only (no token ids cross the API)."""
+
+    text: str
+    constrained: bool  # the server was asked to decode under the grammar
+    finish_reason: str | None
+    prompt_index: int = 0
+
+
+def accepts_grammar(model: str) -> bool:
+    return model.startswith(GRAMMAR_PROVIDERS)
+
+
+def grammar_body(scope: Scope) -> dict:
+    """The request fields that carry the generation grammar to a vLLM server."""
+    grammar = "%llguidance {}\n" + scope.grammar(None)  # marks it as Lark, not GBNF
+    return {"structured_outputs": {"grammar": grammar}, "guided_grammar": grammar}
+
+
+def sample_remote(model: str, prompts: Sequence[str], *, num_samples: int = 1,
+                  temperature: float = 1.0, top_p: float = 1.0, max_tokens: int | None = None,
+                  scope: Scope = Scope(), constrained: bool | None = None, seed: int = 0,
+                  **litellm_params) -> list[RemoteSample]:
+    """`num_samples` specs per prompt (prompt-major) from a LiteLLM model.
+
+    constrained: None sends the grammar when the provider accepts one (accepts_grammar).
+    """
+    constrained = accepts_grammar(model) if constrained is None else constrained
+    params = dict(temperature=temperature, top_p=top_p, drop_params=True, **litellm_params,
+                  max_tokens=max_tokens or scope.max_tokens())
+    if constrained:
+        params["extra_body"] = {**params.get("extra_body", {}), **grammar_body(scope)}
+    requests = [(i // num_samples, prompts[i // num_samples], seed + i)
+                for i in range(len(prompts) * num_samples)]
+    return asyncio.run(_sample_all(model, requests, constrained, params))
+
+
+async def _sample_all(model, requests, constrained: bool, params: dict) -> list[RemoteSample]:
+    from lemonspec.runtime.providers import litellm
+
+    async def one(index: int, prompt: str, seed: int) -> RemoteSample:
+        reply = await litellm().acompletion(
+            model=model, messages=[{"role": "user", "content": prompt}], seed=seed, **params)
+        choice = reply.choices[0]
+        return RemoteSample(choice.message.content or "", constrained, choice.finish_reason,
+                            index)
+
+    return list(await asyncio.gather(*(one(*request) for request in requests)))

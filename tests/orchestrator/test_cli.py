@@ -1,0 +1,69 @@
+"""`lemonc generate`, with a tiny random model saved as a folder (and as a LoRA adapter)."""
+
+import pytest
+from click.testing import CliRunner
+
+from lemonspec.cli import main
+from lemonspec.orchestrator import check_spec
+from lemonspec.runtime import ScriptedModel
+
+
+@pytest.fixture(scope="module")
+def model_folder(tiny_model, tokenizer, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny-orchestrator")
+    tiny_model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def generate(*args):
+    return CliRunner().invoke(main, ["generate", *map(str, args)], catch_exceptions=False)
+
+
+def test_generate_writes_checked_specs_for_a_benchmark_item(model_folder, tmp_path):
+    result = generate("--dataset", "gsm8k", "--index", 3, "--model", model_folder,
+                      "--samples", 2, "--seed", 1, "--out", tmp_path)
+    files = sorted(tmp_path.glob("*.lemon"))
+    assert [f.name for f in files] == ["gsm8k-3-s1-0.lemon", "gsm8k-3-s1-1.lemon"]
+    assert result.exit_code == 0, result.output
+    for f in files:
+        assert f"{f}: ok" in result.output
+        check = check_spec(f.read_text())
+        assert check.ok and check.formatted
+
+
+def test_generate_from_text_unconstrained_reports_what_is_wrong(model_folder, tmp_path):
+    result = generate("--task", "Add 2 and 3.", "--family", "math", "--model", model_folder,
+                      "--unconstrained", "--max-new-tokens", 16, "--out", tmp_path)
+    assert result.exit_code == 1  # a random model does not write a team by chance
+    assert "task-s0-0.lemon: does not parse" in result.output
+    assert "error[E0001]" in result.output
+
+
+def test_generate_loads_a_lora_adapter(tiny_model, model_folder, tmp_path):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(model_folder)
+    adapter = get_peft_model(base, LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
+    adapter.save_pretrained(tmp_path / "adapter")
+    result = generate("--task", "Name a prime.", "--model", tmp_path / "adapter",
+                      "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+
+
+def test_generate_runs_the_teams_with_run(model_folder, tmp_path):
+    worker = ScriptedModel("generate-cli-worker", rule=lambda call: "Answer: 18")
+    profile = tmp_path / "worker.toml"
+    profile.write_text(f'levels = ["small", "medium", "large"]\n[defaults]\nmodel = '
+                       f'"{worker.model}"\n[level.small]\n[level.medium]\n[level.large]\n')
+    result = generate("--dataset", "gsm8k", "--index", 0, "--model", model_folder, "--run",
+                      "--profile", profile, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "answer: '18'  gold: '18'  correct: yes" in result.output
+
+
+@pytest.mark.parametrize("args", [[], ["--task", "x", "--dataset", "gsm8k"]])
+def test_generate_wants_exactly_one_task(args):
+    result = generate(*args)
+    assert result.exit_code == 2 and "--task TEXT or --dataset" in result.output

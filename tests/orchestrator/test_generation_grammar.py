@@ -1,0 +1,207 @@
+"""The generation variant of lemon.lark: what an orchestrator may write, with or without
+scope binding (grammar/variants.py, orchestrator/constraint.py)."""
+
+import llguidance
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lemonspec.compiler import format_text
+from lemonspec.grammar.variants import GenerationBounds, generation_grammar, keywords
+from lemonspec.orchestrator import check_spec
+from lemonspec.orchestrator.constraint import GrammarConstraint, MatcherFactory, vocabulary
+from lemonspec.orchestrator.offsets import TextAssembler
+from lemonspec.orchestrator.prompt import template
+from lemonspec.orchestrator import Scope
+from tests.compiler.strategies import team_models
+
+
+class ByteTokenizer:
+    """One token per byte: llguidance then accepts exactly the grammar's sentences."""
+
+    eos_token_id = 256
+    bos_token_id = None
+    tokens = (*(bytes([i]) for i in range(256)), b"<eos>")
+    special_token_ids = (256,)
+
+    def __call__(self, text):
+        return list(text if isinstance(text, bytes) else text.encode())
+
+
+BYTES = llguidance.LLTokenizer(llguidance.TokenizerWrapper(ByteTokenizer()))
+
+
+def accepts(grammar: str, text: str) -> bool:
+    matcher = llguidance.LLMatcher(BYTES, llguidance.LLMatcher.grammar_from_lark(grammar),
+                                   log_level=0)
+    assert not matcher.is_error(), matcher.get_error()
+    return matcher.consume_tokens(list(text.encode())) and matcher.is_accepting()
+
+
+MATH = dict(base_roles=("MathSolver", "MathAnalyst", "Inspector", "ProgrammingExpert"),
+            levels=("small", "medium", "large"))
+TEAM = '''team t {
+    goal: "Solve it."
+
+    agent a: MathAnalyst {
+        duty: "List the facts."
+        capacity: small
+    }
+
+    agent b: MathSolver {
+        after: a
+    }
+
+    output: b
+}
+'''
+
+
+def test_the_keywords_are_read_from_the_grammar():
+    assert keywords() == set("use role team agent goal duty capacity after output vote "
+                             "description".split())
+
+
+@pytest.mark.parametrize("family", ["math", "mmlu", "code"])
+def test_the_prompt_examples_are_valid_formatted_and_generable(family):
+    example = template().examples[family] + "\n"
+    check = check_spec(example)
+    assert check.ok and check.formatted and not check.diagnostics
+    assert accepts(Scope.for_family(family).grammar(), example)
+
+
+def test_a_formatted_team_in_scope_is_accepted():
+    assert accepts(generation_grammar(**MATH), TEAM)
+    assert accepts(generation_grammar(), TEAM.replace("Inspector", "AnyRole"))
+
+
+@pytest.mark.parametrize("change", [
+    ('"List the facts."', '"List  the facts."'),  # two spaces
+    ('"List the facts."', '" List the facts."'),  # leading space
+    ('"List the facts."', '"List the\\tfacts."'),  # an escaped tab
+    ('"List the facts."', '"' + "x" * 201 + '"'),  # too long
+    ('"List the facts."', '""'),  # empty
+    ("agent a:", "agent " + "a" * 33 + ":"),  # name too long
+    ("agent b:", "agent duty:"),  # a keyword as a name
+    ("        duty: \"List the facts.\"\n        capacity: small",
+     "        capacity: small\n        duty: \"List the facts.\""),  # field order
+    ("        capacity: small\n", "        capacity: small\n        capacity: small\n"),
+    ("\n    output: b\n", "\n"),  # no output
+    ("    agent b:", "\n    agent b:"),  # an extra blank line
+    ("MathSolver", "Historian"),  # a base role out of scope
+    ("small", "tiny"),  # an unknown level
+    ("team t {", "team t {  # comment"),
+    ("}\n", "}\n\n"),  # trailing newline
+])
+def test_padding_repeats_and_names_out_of_scope_are_rejected(change):
+    old, new = change
+    assert old in TEAM
+    assert not accepts(generation_grammar(**MATH), TEAM.replace(old, new, 1))
+
+
+def test_the_number_of_agents_is_bounded():
+    bounds = GenerationBounds(max_agents=2)
+    three = TEAM.replace("    output: b", "    agent c: MathSolver {}\n\n    output: c")
+    assert accepts(generation_grammar(bounds=GenerationBounds(max_agents=3)), three)
+    assert not accepts(generation_grammar(bounds=bounds), three)
+
+
+def _longest_team(bounds: GenerationBounds, role: str, level: str) -> str:
+    """The longest sentence: every field, every string and name at its limit."""
+    names = [chr(ord("a") + i) + "x" * (bounds.max_name_chars - 1)
+             for i in range(bounds.max_agents)]
+    string = '"' + "y" * bounds.max_string_chars + '"'
+    lines = [f"team {'T' * bounds.max_name_chars} {{", f"    goal: {string}", ""]
+    for i, name in enumerate(names):
+        lines += [f"    agent {name}: {role} {{", f"        duty: {string}",
+                  f"        capacity: {level}"]
+        if i:
+            lines.append(f"        after: {', '.join(names[:i])}")
+        lines += ["    }", ""]
+    lines += [f"    output: vote({', '.join(names)})", "}"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("bounds", [GenerationBounds(), GenerationBounds(3, 8, 16)])
+def test_max_bytes_bounds_the_longest_sentence(bounds):
+    longest = _longest_team(bounds, "ProgrammingExpert", "medium")
+    assert accepts(generation_grammar(bounds=bounds, **MATH), longest)
+    assert format_text(longest) == longest
+    assert len(longest.encode()) <= bounds.max_bytes(**MATH)
+
+
+# ---- the canonical rendering of random valid teams ---------------------------------------
+
+words = st.from_regex(r"[!#-\[\]-~]{1,6}", fullmatch=True)
+ascii_lines = st.lists(words, min_size=1, max_size=5).map(" ".join)
+
+
+def render(team) -> str:
+    """fmt's layout with the generation variant's choices: a goal first, fields in order,
+    an output always (the only sink when the team gave none)."""
+    quote = lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'  # noqa: E731
+    sep = ", "
+    lines = [f"team {team.name} {{"]
+    if team.goal is not None:
+        lines += [f"    goal: {quote(team.goal)}", ""]
+    for agent in team.agents:
+        fields = ([f"duty: {quote(agent.duty)}"] if agent.duty is not None else []) + (
+            [f"capacity: {agent.capacity}"] if agent.capacity else []) + (
+            [f"after: {sep.join(agent.after)}"] if agent.after else [])
+        if fields:
+            lines += [f"    agent {agent.name}: {agent.role} {{",
+                      *(f"        {f}" for f in fields), "    }", ""]
+        else:
+            lines += [f"    agent {agent.name}: {agent.role} {{}}", ""]
+    used = {d for a in team.agents for d in a.after}
+    output = team.output or tuple(a.name for a in team.agents if a.name not in used)[-1:]
+    lines += [f"    output: {f'vote({sep.join(output)})' if team.vote else output[0]}", "}"]
+    return "\n".join(lines) + "\n"
+
+
+@given(team_models(max_agents=6, newline_free=True), st.data())
+def test_random_formatted_teams_are_accepted(team, data):
+    strings = {"goal": team.goal, **{a.name: a.duty for a in team.agents}}
+    replaced = {k: data.draw(ascii_lines) for k, v in strings.items() if v is not None}
+    import attrs
+    team = attrs.evolve(
+        team, goal=replaced.get("goal"),
+        agents=tuple(attrs.evolve(a, duty=replaced.get(a.name)) for a in team.agents))
+    text = render(team)
+    assert format_text(text) == text
+    assert accepts(generation_grammar(), text)
+
+
+# ---- scope binding: the grammar is rebuilt at each agent declaration --------------------
+
+def bound_accepts(tokenizer, text: str, scope=Scope.for_family("math")) -> bool:
+    constraint = GrammarConstraint(MatcherFactory(vocabulary(tokenizer), scope))
+    assembler = TextAssembler()
+    try:
+        for token in tokenizer.encode(text, add_special_tokens=False):
+            piece = assembler.add(vocabulary(tokenizer).token_bytes[token])
+            constraint.consume(token, assembler.text, piece)
+    except RuntimeError:
+        return False
+    return constraint.done
+
+
+def test_binding_accepts_a_team_whose_references_point_back(tokenizer):
+    assert bound_accepts(tokenizer, TEAM)
+    assert bound_accepts(tokenizer, TEAM.replace("output: b", "output: vote(a, b)"))
+
+
+@pytest.mark.parametrize("change", [
+    ("after: a", "after: b"),  # itself
+    ("after: a", "after: c"),  # unknown
+    ("after: a", "after: a, a"),  # repeated
+    ("output: b", "output: c"),  # unknown
+    ("output: b", "output: vote(b, a)"),  # not in declaration order
+    ("agent b:", "agent a:"),  # a duplicate
+    ("small\n    }", "small\n        after: b\n    }"),  # forward
+])
+def test_binding_rejects_unbound_names_cycles_and_duplicates(tokenizer, change):
+    changed = TEAM.replace(*change)
+    assert changed != TEAM
+    assert accepts(generation_grammar(**MATH), changed)  # the context-free grammar cannot
+    assert not bound_accepts(tokenizer, changed)

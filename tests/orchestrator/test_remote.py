@@ -1,0 +1,51 @@
+"""Remote orchestrators through LiteLLM: the grammar rides along to servers that take one;
+elsewhere the reply is decoded freely and the compiler judges it (here: a scripted model)."""
+
+import llguidance
+
+from lemonspec.orchestrator import Scope, check_spec, sample_remote, spec_text
+from lemonspec.orchestrator.remote import accepts_grammar, grammar_body
+from lemonspec.runtime import ScriptedModel
+
+REPLY = "Here is the team:\n```lemon\nteam t {\n    agent a: MathSolver {}\n}\n```\nDone."
+
+
+def test_vllm_servers_get_the_generation_grammar_in_both_spellings():
+    body = grammar_body(Scope.for_family("math"))
+    grammar = body["structured_outputs"]["grammar"]
+    assert body["guided_grammar"] == grammar
+    assert grammar.startswith("%llguidance {}\n")  # read as Lark, never as GBNF
+    assert '"MathSolver"' in grammar
+    assert llguidance.LLMatcher.validate_grammar(
+        llguidance.grammar_from("grammar", grammar)) == ""
+
+
+def test_only_grammar_servers_are_sent_a_grammar():
+    assert accepts_grammar("hosted_vllm/Qwen/Qwen2.5-7B-Instruct")
+    assert not accepts_grammar("openai/gpt-4o-mini")
+
+
+def test_a_remote_reply_is_checked_by_the_compiler():
+    calls = []
+    fake = ScriptedModel("orchestrator-remote", rule=lambda call: calls.append(call) or REPLY)
+    samples = sample_remote(fake.model, ["task one", "task two"], num_samples=2, seed=3)
+    assert [s.prompt_index for s in samples] == [0, 0, 1, 1]
+    assert not any(s.constrained for s in samples)  # a fake server takes no grammar
+    assert "extra_body" not in calls[0].params
+    assert sorted(c.params["seed"] for c in calls) == [3, 4, 5, 6]  # samples differ
+    check = check_spec(spec_text(samples[0].text))
+    assert check.ok and check.formatted
+
+
+def test_the_grammar_is_passed_through_when_asked():
+    calls = []
+    fake = ScriptedModel("orchestrator-grammar", rule=lambda call: calls.append(call) or REPLY)
+    [sample] = sample_remote(fake.model, ["task"], constrained=True, scope=Scope())
+    assert sample.constrained
+    assert calls[0].params["extra_body"] == grammar_body(Scope())
+
+
+def test_spec_text_finds_the_team_in_a_chatty_reply():
+    assert spec_text("Sure! team t {\n    agent a: X {}\n} Hope it helps") == \
+        "team t {\n    agent a: X {}\n}\n"
+    assert spec_text("no team here") == "no team here"
