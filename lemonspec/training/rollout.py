@@ -1,0 +1,311 @@
+"""The TRL rollout function: sample -> check -> run -> reward -> counterfactual.
+
+`LemonRollout` is a `rollout_func` for trl.GRPOTrainer (signature `(prompts, trainer) ->
+dict`). TRL hands it the process's prompts, each repeated G times in a row; for every sample
+it returns the prompt and completion token ids and the sampler's logprobs, plus extra fields
+that TRL forwards to the reward functions and merges into the batch rows:
+
+    lemon_reward_parts  success / efficiency / structure / invalid (rewards.py)
+    lemon_credit        per-token extra advantage: lambda * Delta on the edited span, else 0
+    env_mask            1 on tokens the model chose, 0 on tokens the grammar forced (TRL
+                        leaves env_mask == 0 tokens out of the loss)
+
+Per step it does, for each sample: check the spec (an invalid one gets the fixed penalty);
+compile and run it through the runtime with a node cache shared by the step; score it; and,
+with the counterfactual on, apply one edit (counterfactual.py), run the edited spec with the
+same cache and sample index (so only the edited agent and its descendants call a worker),
+and set Delta = R(original) - R(edited). Sampling, edit choice and every seed derive from
+(train seed, step, sample), and the family sampler is updated in sample order after the step,
+so a resumed run replays the same step exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import random
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+import torch
+
+from lemonspec.compiler.driver import check_text, lower
+from lemonspec.orchestrator.constraint import GrammarConstraint, MatcherFactory, Scope, vocabulary
+from lemonspec.orchestrator.decoding import Sample, sample_specs
+from lemonspec.orchestrator.offsets import TextAssembler
+from lemonspec.runtime.cache import MemoryCache
+from lemonspec.runtime.executor import run_team
+from lemonspec.runtime.profiles import Profile
+from lemonspec.runtime.results import RunResult
+from lemonspec.training import simulator
+from lemonspec.training.alignment import credited_span
+from lemonspec.training.config import Config
+from lemonspec.training.counterfactual import ChosenEdit, FamilySampler, choose_edit, span_credit
+from lemonspec.training.rewards import INVALID, PARTS_FIELD, RewardParts, reward_parts
+from lemonspec.training.tasks import Task
+
+CREDIT_FIELD = "lemon_credit"
+
+
+def derived_seed(*key) -> int:
+    """A 31-bit seed from a key: every random choice of a step is a function of its key."""
+    return int.from_bytes(hashlib.blake2b(repr(key).encode(), digest_size=4).digest(), "big") >> 1
+
+
+@attrs.frozen
+class Spend:
+    """Worker calls and tokens actually paid (cache hits cost nothing)."""
+
+    calls: int = 0
+    tokens: int = 0
+
+    @classmethod
+    def of(cls, run: RunResult) -> Spend:
+        return cls(run.model_calls, (run.prompt_tokens or 0) + (run.completion_tokens or 0))
+
+    def __add__(self, other: Spend) -> Spend:
+        return Spend(self.calls + other.calls, self.tokens + other.tokens)
+
+
+@attrs.frozen
+class EditOutcome:
+    family: str
+    detail: str
+    span: tuple[int, int]
+    reward: float  # R(edited)
+    delta: float  # R(original) - R(edited)
+    spend: Spend  # what re-running the edited spec cost
+
+
+@attrs.frozen
+class Outcome:
+    """One sample's evaluation."""
+
+    parts: RewardParts
+    reward: float
+    spend: Spend
+    agents: int = 0
+    edges: int = 0
+    edit: EditOutcome | None = None
+    error: str | None = None  # the first checker error of an invalid spec
+
+
+@attrs.define
+class RolloutStats:
+    """Cumulative worker spend over the run (checkpointed with the sampler)."""
+
+    original: Spend = Spend()
+    counterfactual: Spend = Spend()
+    samples: int = 0
+
+    @property
+    def calls(self) -> int:
+        return self.original.calls + self.counterfactual.calls
+
+    def state_dict(self) -> dict:
+        return {"original": attrs.asdict(self.original),
+                "counterfactual": attrs.asdict(self.counterfactual), "samples": self.samples}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.original = Spend(**state["original"])
+        self.counterfactual = Spend(**state["counterfactual"])
+        self.samples = int(state["samples"])
+
+
+def make_scope(config: Config) -> Scope:
+    from lemonspec.compiler.stdlib import role_pool
+    from lemonspec.grammar.variants import GenerationBounds
+
+    s = config.sampling
+    roles = s.roles if s.roles is not None else (role_pool(s.role_pool) if s.role_pool else None)
+    bounds = GenerationBounds(max_agents=s.max_agents, max_name_chars=s.max_name_chars,
+                              max_string_chars=s.max_string_chars)
+    return Scope(base_roles=roles, levels=s.levels, bind_agents=True, bounds=bounds)
+
+
+def decision_mask(sample: Sample, factory: MatcherFactory) -> list[int]:
+    """1 for each token the model chose among several the grammar allowed, 0 for a token
+    that was the only one allowed (replays the sample's grammar constraint)."""
+    vocab = factory.vocab
+    constraint = GrammarConstraint(factory)
+    assembler = TextAssembler()
+    bitmask = torch.zeros((1, (vocab.size + 31) // 32), dtype=torch.int32)
+    mask = []
+    for token in sample.token_ids:
+        constraint.fill_mask(bitmask, 0)
+        bits = np.unpackbits(bitmask.numpy().view(np.uint8), bitorder="little")[:vocab.size]
+        mask.append(int(bits.sum() > 1))
+        piece = assembler.add(vocab.token_bytes[token])
+        constraint.consume(token, assembler.text, piece)
+    return mask
+
+
+class LemonRollout:
+    """The rollout_func. Holds the tasks, the worker profile and the family sampler."""
+
+    def __init__(self, config: Config, tasks: Sequence[Task], profile: Profile, tokenizer):
+        self.config, self.profile, self.tokenizer = config, profile, tokenizer
+        self.tasks = {t.prompt: t for t in tasks}
+        self.scope = make_scope(config)
+        self.sampler = FamilySampler.from_config(config.counterfactual)
+        self.stats = RolloutStats()
+        self._factory: MatcherFactory | None = None
+
+    # ---- TRL's interface ------------------------------------------------------------------
+
+    def __call__(self, prompts: list[str], trainer) -> dict:
+        step = trainer.state.global_step
+        process = trainer.accelerator.process_index
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        samples = self.sample(model, prompts, seed=derived_seed(self.config.train.seed, step,
+                                                                 process))
+        tasks = [self.tasks[p] for p in prompts]
+        keys = [f"{step}:{process}:{i}" for i in range(len(samples))]
+        outcomes = self.evaluate(tasks, samples, keys)
+        self._log(trainer, outcomes)
+        return self.trl_fields(samples, outcomes)
+
+    def state_dict(self) -> dict:
+        return {"sampler": self.sampler.state_dict(), "stats": self.stats.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.sampler.load_state_dict(state["sampler"])
+        self.stats.load_state_dict(state["stats"])
+
+    # ---- sampling ---------------------------------------------------------------------------
+
+    def sample(self, model, prompts: list[str], *, seed: int) -> list[Sample]:
+        """One sample per prompt; runs of the same prompt are sampled as one group."""
+        s = self.config.sampling
+        samples = []
+        for index, (prompt, run) in enumerate(itertools.groupby(prompts)):
+            samples += sample_specs(model, self.tokenizer, [prompt], num_samples=len(list(run)),
+                                    temperature=s.temperature, top_p=s.top_p,
+                                    max_new_tokens=s.max_new_tokens, constrained=s.constrained,
+                                    scope=self.scope, seed=derived_seed(seed, index))
+        return samples
+
+    def factory(self) -> MatcherFactory:
+        if self._factory is None:
+            self._factory = MatcherFactory(vocabulary(self.tokenizer), self.scope)
+        return self._factory
+
+    def trl_fields(self, samples: list[Sample], outcomes: list[Outcome]) -> dict:
+        reward = self.config.reward
+        fields = {
+            "prompt_ids": [list(s.prompt_token_ids) for s in samples],
+            "completion_ids": [list(s.token_ids) for s in samples],
+            "logprobs": [list(s.logprobs) for s in samples],
+            PARTS_FIELD: [o.parts.as_row(reward) for o in outcomes],
+            CREDIT_FIELD: [self.credit(s, o) for s, o in zip(samples, outcomes)],
+        }
+        if self.config.sampling.mask_forced_tokens and self.config.sampling.constrained:
+            fields["env_mask"] = [decision_mask(s, self.factory()) for s in samples]
+        return fields
+
+    def credit(self, sample: Sample, outcome: Outcome) -> list[float]:
+        if outcome.edit is None or not self.config.counterfactual.enabled:
+            return [0.0] * len(sample.token_ids)
+        value = self.config.counterfactual.lam * outcome.edit.delta
+        return span_credit(outcome.edit.span, sample.token_offsets, value)
+
+    # ---- execution --------------------------------------------------------------------------
+
+    def evaluate(self, tasks: Sequence[Task], samples: Sequence[Sample],
+                 keys: Sequence[str]) -> list[Outcome]:
+        """Run every sample (and its counterfactual); then update the family sampler in
+        sample order, so the result does not depend on which run finished first."""
+        edits = [self._choose_edit(s.text, k) for s, k in zip(samples, keys)]
+        outcomes = asyncio.run(self._evaluate_all(tasks, samples, keys, edits))
+        for outcome in outcomes:
+            self.stats.original += outcome.spend
+            self.stats.samples += 1
+            if outcome.edit is not None:
+                self.stats.counterfactual += outcome.edit.spend
+                self.sampler.update(outcome.edit.family, outcome.edit.delta)
+        return outcomes
+
+    def _choose_edit(self, text: str, key: str) -> ChosenEdit | None:
+        if not (self.config.counterfactual.enabled and self.sampler.families):
+            return None
+        if not check_text(text, levels=self.profile.levels).ok:
+            return None
+        rng = random.Random(derived_seed(self.config.train.seed, "edit", key))
+        return choose_edit(text, self.sampler, rng, levels=self.profile.levels)
+
+    async def _evaluate_all(self, tasks, samples, keys, edits) -> list[Outcome]:
+        cache = MemoryCache()  # one per step: an edit reuses its original's agents
+        limiter = asyncio.Semaphore(self.config.workers.concurrency)
+        jobs = [self._evaluate(task, sample.text, index, key, edit, cache, limiter)
+                for index, (task, sample, key, edit) in enumerate(zip(tasks, samples, keys,
+                                                                      edits))]
+        return list(await asyncio.gather(*jobs))
+
+    async def _evaluate(self, task: Task, text: str, index: int, key: str,
+                        chosen: ChosenEdit | None, cache, limiter) -> Outcome:
+        simulator.SAMPLE_KEY.set(key)  # this task's own context: see simulator.py
+        checked = check_text(text, levels=self.profile.levels)
+        if not checked.ok:
+            return Outcome(INVALID, INVALID.total(self.config.reward), Spend(),
+                           error=checked.errors[0].message)
+        ir = lower(checked)
+        parts, run = await self._score(ir, task, index, cache, limiter)
+        reward = parts.total(self.config.reward)
+        outcome = Outcome(parts, reward, Spend.of(run), len(ir.agents),
+                          sum(len(a.after) for a in ir.agents))
+        if chosen is None:
+            return outcome
+        edited_ir = lower(check_text(chosen.edit.text, levels=self.profile.levels))
+        edited_parts, edited_run = await self._score(edited_ir, task, index, cache, limiter)
+        edited_reward = edited_parts.total(self.config.reward)
+        span = credited_span(chosen.edit, checked.module.teams[0])
+        edit = EditOutcome(chosen.family, chosen.edit.detail, span, edited_reward,
+                           reward - edited_reward, Spend.of(edited_run))
+        return attrs.evolve(outcome, edit=edit)
+
+    async def _score(self, ir, task: Task, index: int, cache, limiter):
+        run = await run_team(ir, task.input, profile=self.profile, cache=cache, limiter=limiter,
+                             extractor=task.extractor, sample=index)
+        return reward_parts(ir, run, task.is_correct(run.answer), self.config.reward), run
+
+    # ---- metrics ----------------------------------------------------------------------------
+
+    def _log(self, trainer, outcomes: list[Outcome]) -> None:
+        log = getattr(trainer, "_log_metric", None)  # TRL's hook for reward-function metrics
+        if log is None:
+            return
+        for name, value in step_metrics(outcomes, self).items():
+            log(name, value)
+
+
+def step_metrics(outcomes: Sequence[Outcome], rollout: LemonRollout) -> dict[str, float]:
+    valid = [o for o in outcomes if o.parts.valid]
+    spend = sum((o.spend for o in outcomes), Spend())
+    extra = sum((o.edit.spend for o in outcomes if o.edit), Spend())
+    metrics = {
+        "lemon/valid_rate": len(valid) / len(outcomes),
+        "lemon/reward": sum(o.reward for o in outcomes) / len(outcomes),
+        "lemon/agents": _mean([o.agents for o in valid]),
+        "lemon/edges": _mean([o.edges for o in valid]),
+        "lemon/team_tokens": _mean([o.parts.tokens for o in valid]),
+        "workers/calls": spend.calls,
+        "workers/tokens": spend.tokens,
+        "workers/counterfactual_calls": extra.calls,
+        "workers/counterfactual_tokens": extra.tokens,
+        "workers/total_calls": rollout.stats.calls,
+        "workers/total_tokens": rollout.stats.original.tokens + rollout.stats.counterfactual.tokens,
+    }
+    for family in rollout.sampler.families:
+        deltas = [o.edit.delta for o in outcomes if o.edit and o.edit.family == family]
+        if deltas:
+            metrics[f"counterfactual/delta/{family}"] = _mean(deltas)
+        metrics[f"counterfactual/mean_abs/{family}"] = rollout.sampler.means.get(family, 0.0)
+        metrics[f"counterfactual/count/{family}"] = rollout.sampler.counts[family]
+    return {k: v for k, v in metrics.items() if v is not None}
+
+
+def _mean(values) -> float | None:
+    values = list(values)
+    return sum(values) / len(values) if values else None
