@@ -9,6 +9,7 @@ Run: python benchmarks/embedded_batching.py [max_tokens=48]
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 
@@ -42,7 +43,8 @@ def main(max_tokens: int) -> None:
     start = time.perf_counter()
     load_embedded_model()
     print(f"model loaded in {time.perf_counter() - start:.1f}s; 8 agents, "
-          f"max_tokens={max_tokens}, greedy")
+          f"max_tokens={max_tokens}, greedy; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores (other processes slow both rows)")
     ir = independent_team()
     profile = uniform_profile(EMBEDDED_MODEL, max_tokens=max_tokens, retries=0, timeout=900)
     warm = uniform_profile(EMBEDDED_MODEL, max_tokens=2, retries=0, timeout=900)
