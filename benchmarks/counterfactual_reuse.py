@@ -47,9 +47,9 @@ def main() -> None:
     print(f"{'family':<16} {'edits':>5} {'calls, no cache':>16} {'calls, node cache':>18} "
           f"{'ratio':>6}")
     for family in (*FAMILIES, "all"):
-        pick = (lambda d: sum(d.values())) if family == "all" else (lambda d: d[family])
-        print(f"{family:<16} {pick(edits):>5} {pick(without_cache):>16} "
-              f"{pick(with_cache):>18} {pick(with_cache) / pick(without_cache):>6.2f}")
+        n, calls, cached = ((sum(d.values()) if family == "all" else d[family])
+                            for d in (edits, without_cache, with_cache))
+        print(f"{family:<16} {n:>5} {calls:>16} {cached:>18} {cached / calls:>6.2f}")
 
 
 if __name__ == "__main__":

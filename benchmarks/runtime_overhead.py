@@ -26,10 +26,10 @@ from typing import Annotated, TypedDict
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _runtime_dags import layered_team  # noqa: E402
+from _runtime_dags import layered_team
 
-from lemonspec.runtime import ScriptedModel, build_messages, run_team, uniform_profile  # noqa: E402
-from lemonspec.runtime.messages import roles  # noqa: E402
+from lemonspec.runtime import ScriptedModel, build_messages, run_team, uniform_profile
+from lemonspec.runtime.messages import roles
 
 REPEATS = 15
 SIZES = ((20, 5), (100, 10))
@@ -94,7 +94,7 @@ async def _time_langgraph(app, ir) -> float:
 def measure(size: int, layers: int, through_litellm: bool) -> tuple[float, float]:
     """Median seconds per agent (ours, LangGraph's), the runs interleaved so that load from
     other processes falls on both alike."""
-    import lemonspec.runtime.providers as providers
+    from lemonspec.runtime import providers
 
     ir = layered_team(size, layers, seed=size)
     fake = ScriptedModel(f"overhead{size}{through_litellm}", default="ok")

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _runtime_dags import depth, layered_team  # noqa: E402
+from _runtime_dags import depth, layered_team
 
-from lemonspec.runtime import ScriptedModel, run_team_sync, uniform_profile  # noqa: E402
+from lemonspec.runtime import ScriptedModel, run_team_sync, uniform_profile
 
 SIZES = ((20, 5), (100, 10))
 

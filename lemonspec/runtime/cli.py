@@ -8,7 +8,7 @@ import asyncio
 import json
 import sys
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -47,8 +47,8 @@ def run(file, team, task_input, input_file, profile, model, trace, replay, cache
         chosen = chosen.with_model(model)
     text = _task_input(task_input, input_file, recorded)
     ir = _compile(file, team, chosen)
-    options = dict(profile=chosen, trace=trace, replay=recorded, extractor=extractor,
-                   concurrency=concurrency, cache=SqliteCache(cache) if cache else None)
+    options = {"profile": chosen, "trace": trace, "replay": recorded, "extractor": extractor,
+               "concurrency": concurrency, "cache": SqliteCache(cache) if cache else None}
     result = _run_with_progress(ir, text, options, live=not as_json)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
@@ -112,7 +112,7 @@ def _run_with_progress(ir, text, options, live: bool):
 class _Board:
     """The live view: every agent's state, updated from the run's events."""
 
-    SYMBOLS = {"waiting": "[dim]·[/] waiting", "running": "[yellow]…[/] running",
+    SYMBOLS: ClassVar[dict[str, str]] = {"waiting": "[dim]·[/] waiting", "running": "[yellow]…[/] running",
                "ok": "[green]✓[/] done", "cached": "[cyan]✓[/] cached",
                "failed": "[red]✗[/] failed", "skipped": "[dim]-[/] skipped"}
 

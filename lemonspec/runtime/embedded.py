@@ -158,7 +158,7 @@ class EmbeddedBatcher:
             self.batch_sizes.append(len(batch))
             try:
                 results = await asyncio.to_thread(generate_batch, [r for r, _ in batch])
-            except Exception as exc:  # every waiting agent gets the cause
+            except Exception as exc:  # noqa: BLE001 - every waiting agent gets the cause
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)

@@ -8,13 +8,13 @@ recognise are passed through to LiteLLM (e.g. `top_p`), so any provider option w
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
+import tomllib
 
 DEFAULT_PROFILE = "embedded"
 _KNOWN_KEYS = {

@@ -20,7 +20,7 @@ with warnings.catch_warnings():  # LiteLLM's pydantic models warn at import; not
     import litellm as _litellm
     from litellm import CustomLLM, ModelResponse, Usage
 
-from lemonspec.runtime import embedded, scripted  # noqa: E402
+from lemonspec.runtime import embedded, scripted
 
 # pydantic warns once, on LiteLLM's first call, about a LiteLLM type: noise for our users.
 warnings.filterwarnings("ignore", message=".*ReadOnly.* qualifier", category=UserWarning)
@@ -64,6 +64,8 @@ class ScriptedProvider(CustomLLM):
             reply = await fake.acomplete(messages, optional_params, _metadata(litellm_params))
         except scripted.InjectedFault as fault:
             raise _FAULTS[fault.kind](str(fault), fake.model) from None
+        except scripted.ScriptMissing as exc:  # a gap in the script is no transient fault
+            raise _litellm.BadRequestError(str(exc), fake.model, "fake") from None
         return _respond(model_response, fake.model, reply.text, reply.prompt_tokens,
                         reply.completion_tokens)
 
@@ -75,6 +77,8 @@ class ScriptedProvider(CustomLLM):
             reply = fake.complete(messages, optional_params, _metadata(litellm_params))
         except scripted.InjectedFault as fault:
             raise _FAULTS[fault.kind](str(fault), fake.model) from None
+        except scripted.ScriptMissing as exc:
+            raise _litellm.BadRequestError(str(exc), fake.model, "fake") from None
         return _respond(model_response, fake.model, reply.text, reply.prompt_tokens,
                         reply.completion_tokens)
 

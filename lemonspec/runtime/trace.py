@@ -22,7 +22,7 @@ class TraceWriter:
     def __init__(self, target: str | Path | IO[str]) -> None:
         if isinstance(target, (str, Path)):
             Path(target).parent.mkdir(parents=True, exist_ok=True)
-            self._stream: IO[str] = open(target, "a", encoding="utf-8")  # noqa: SIM115
+            self._stream: IO[str] = open(target, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
             self._owned = True
         else:
             self._stream, self._owned = target, False
@@ -35,7 +35,7 @@ class TraceWriter:
         if self._owned:
             self._stream.close()
 
-    def __enter__(self) -> TraceWriter:
+    def __enter__(self) -> TraceWriter:  # noqa: PYI034 - not subclassed
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -67,7 +67,7 @@ def test_an_unknown_price_makes_the_run_cost_unknown():
     priced = AgentResult("a", "small", "m", "ok", attempts=1, cost=0.5)
     unpriced = AgentResult("b", "small", "m", "ok", attempts=1, cost=None)
     cached = AgentResult("c", "small", "m", "ok", cached=True, cost=None)
-    run = lambda *agents: RunResult("t", "id", None, None, agents, 0.0)  # noqa: E731
+    run = lambda *agents: RunResult("t", "id", None, None, agents, 0.0)
     assert run(priced, cached).cost == 0.5  # a cache hit spends nothing
     assert run(priced, unpriced).cost is None
 

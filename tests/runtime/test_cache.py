@@ -75,7 +75,7 @@ def test_a_rerun_is_served_entirely_from_the_cache():
 
 def test_the_key_covers_task_input_sample_and_parameters():
     model, cache = fake(says_name), MemoryCache()
-    run = lambda text, **o: run_team_sync(team(SPEC), text, cache=cache, **o)  # noqa: E731
+    run = lambda text, **o: run_team_sync(team(SPEC), text, cache=cache, **o)
     assert run("Q", profile=profile_for(model)).model_calls == 2
     assert run("other", profile=profile_for(model)).model_calls == 2
     assert run("Q", profile=profile_for(model), sample=1).model_calls == 2
@@ -85,7 +85,7 @@ def test_the_key_covers_task_input_sample_and_parameters():
 
 def test_a_new_model_for_an_upstream_level_invalidates_its_descendants():
     # b's IR hash does not change, but its input does: the key sees the input
-    by_model = lambda call: f"{call.model} says {says_name(call)}"  # noqa: E731
+    by_model = lambda call: f"{call.model} says {says_name(call)}"
     small_a, small_b, large = fake(by_model), fake(by_model), fake(by_model)
     cache = MemoryCache()
 

@@ -34,8 +34,7 @@ def test_every_agent_starts_after_all_its_dependencies_finished():
 
 def test_agents_without_a_path_between_them_overlap_and_nobody_waits_for_a_stage():
     result = _run()
-    quick, slow, after_quick, join = (result.agent(n) for n in ("quick", "slow", "after_quick",
-                                                              "join"))
+    quick, slow, after_quick = (result.agent(n) for n in ("quick", "slow", "after_quick"))
     assert quick.started < slow.finished and slow.started < quick.finished  # overlap
     assert after_quick.started < slow.finished - 0.2  # started long before stage 0 ended
     # the run takes its critical path (slow, then join), not the sum of its stages
