@@ -93,3 +93,23 @@ def test_replay_takes_the_last_run_of_a_trace_with_several(tmp_path):
     assert recorded.task_input == "second" and first.answer != second.answer
     assert run_team_sync(team(SPEC), "second", replay=recorded).answer == second.answer
     assert json.loads(path.read_text().splitlines()[0])["input"] == "first"
+
+
+def test_replay_and_import_never_load_litellm(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "run.jsonl"
+    run_team_sync(team(SPEC), "Q", profile=profile_for(fake(says_name)), trace=path)
+    script = (
+        "import sys\n"
+        "from lemonspec.compiler import compile_text\n"
+        "from lemonspec.runtime import run_team_sync\n"
+        f"ir = compile_text({SPEC!r})\n"
+        f"result = run_team_sync(ir, 'Q', replay={str(path)!r})\n"
+        "assert result.ok and result.model_calls == 0, result\n"
+        "print(sorted(m for m in ('litellm', 'torch', 'transformers') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
