@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import operator
+import os
 import statistics
 import sys
 import time
@@ -115,7 +116,8 @@ def measure(size: int, layers: int, through_litellm: bool) -> tuple[float, float
 
 
 def main() -> None:
-    print(f"per-agent overhead, zero-latency fake model, median of {REPEATS} runs")
+    print(f"per-agent overhead, zero-latency fake model, median of {REPEATS} runs; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'agents':>6}  {'model call':<11} {'lemonspec':>10} {'LangGraph':>10} {'ratio':>6}")
     for size, layers in SIZES:
         for through_litellm in (False, True):

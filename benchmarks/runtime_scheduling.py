@@ -13,6 +13,7 @@ Run: python benchmarks/runtime_scheduling.py [latency_seconds=0.5]
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from pathlib import Path
@@ -49,7 +50,8 @@ def run(ir, latency: dict[str, float], name: str) -> float:
 def main(base_latency: float) -> None:
     warm = layered_team(5, 2)
     run(warm, {a.name: 0.0 for a in warm.agents}, "warmup")  # LiteLLM's first-call setup
-    print(f"latency {base_latency}s per call; wall time against the critical path")
+    print(f"latency {base_latency}s per call; wall time against the critical path; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'agents':>6} {'depth':>5} {'latency':<9} {'critical':>9} {'wall':>7} "
           f"{'ratio':>6} {'stage-barrier bound':>20}")
     for size, layers in SIZES:

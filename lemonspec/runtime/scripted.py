@@ -150,7 +150,9 @@ class ScriptedModel:
         fault = self._fault(call)
         if fault not in (None, "hang"):
             raise InjectedFault(fault, self.model, call.index)
-        time.sleep(self.hang_seconds if fault == "hang" else self._latency(call))
+        delay = self.hang_seconds if fault == "hang" else self._latency(call)
+        if delay > 0:  # sleep(0) would yield the CPU to other processes for nothing
+            time.sleep(delay)
         return self.answer(call)
 
     def _record(self, messages, params, metadata) -> ScriptedCall:
