@@ -129,6 +129,9 @@ def read_results(path: str | os.PathLike) -> Results:
     except OSError as exc:
         raise Error(f"cannot read {path}: {exc.strerror}") from None
     valid = data.rfind(b"\n") + 1
+    if valid < len(data) and not data[valid:].startswith(_LINE_START):
+        raise Error(f"{path} does not end like a lemonc bench results file",
+                    "give this run a new --out; the file is left as it is")
     header, items = None, {}
     for number, line in enumerate(data[:valid].splitlines(), start=1):
         record = _parse_line(path, number, line)
@@ -140,6 +143,9 @@ def read_results(path: str | os.PathLike) -> Results:
             raise Error(f"{path}:{number}: not a lemonc bench results line",
                         "results files are written by lemonc bench; give it a new --out")
     return Results(path, header, items, valid)
+
+
+_LINE_START = b'{"type": "'  # how every line we write begins (json.dumps keeps key order)
 
 
 def _parse_line(path: Path, number: int, line: bytes) -> dict[str, Any]:

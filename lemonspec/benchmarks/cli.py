@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from lemonspec.benchmarks.baselines import BASELINES
 from lemonspec.benchmarks.datasets import NAMES
 
 EXIT_SPEC, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
@@ -34,7 +35,8 @@ def _fail(message: str, code: int = EXIT_USAGE):
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="The results file (JSONL). Rerun with the same --out to resume.")
 @click.option("--limit", type=click.IntRange(min=0), help="Run a seeded sample of N items.")
-@click.option("--split", default="test", show_default=True)
+@click.option("--split", default="test", show_default=True,
+              help="The split: test; also train (gsm8k) and dev (aqua, mmlu).")
 @click.option("--seed", default=0, show_default=True, help="Chooses the --limit sample.")
 @click.option("--data", type=click.Path(), help="Where the benchmark's files are "
               "(default: $LEMONSPEC_DATA, then shared/datasets folders, then the HF hub).")
@@ -229,10 +231,15 @@ def report(results, png, markdown):
     from lemonspec.benchmarks import report as r
     from lemonspec.benchmarks.errors import Error
 
+    traces = [path for path in results if r.is_trace(path)]
+    if traces:
+        click.echo(f"skipped {len(traces)} trace file(s), e.g. {traces[0]}", err=True)
     try:
-        rows = r.load_rows(results)
+        rows = r.load_rows(path for path in results if path not in traces)
     except Error as exc:
         _fail(str(exc))
+    if not rows:
+        _fail("none of the files given holds a finished item")
     if markdown:
         click.echo(r.markdown(rows), nl=False)
     else:
@@ -263,8 +270,7 @@ def random_(benchmark, agents, seed, output):
 
 
 @baselines.command("show")
-@click.argument("name", type=click.Choice(
-    ["vanilla", "cot", "sc_cot", "chain", "tree", "complete", "random"]))
+@click.argument("name", type=click.Choice(BASELINES))
 @click.option("--benchmark", required=True, type=click.Choice(NAMES))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the spec here instead of printing it.")

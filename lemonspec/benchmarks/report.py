@@ -9,6 +9,7 @@ dataset and gives each team its own colour, so baselines line up across benchmar
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -29,15 +30,28 @@ class Row:
 
 
 def load_rows(paths: Iterable[str | os.PathLike]) -> list[Row]:
-    return [load_row(path) for path in paths]
+    """One row per results file that has finished items."""
+    return [row for row in map(load_row, paths) if row is not None]
 
 
-def load_row(path: str | os.PathLike) -> Row:
+def is_trace(path: str | os.PathLike) -> bool:
+    """A run trace (bench writes one beside each results file, so `runs/*.jsonl` globs
+    both): its lines are events."""
+    with open(path, encoding="utf-8", errors="replace") as file:
+        first = file.readline()
+    try:
+        return "event" in json.loads(first)
+    except (json.JSONDecodeError, TypeError):
+        return False
+
+
+def load_row(path: str | os.PathLike) -> Row | None:
+    """The row of one results file; None while it has no finished item."""
     results = read_results(path)
     if results.header is None:
         raise Error(f"{path} is not a lemonc bench results file (it has no header line)")
     if not results.items:
-        raise Error(f"{path} has no finished items yet")
+        return None
     key = results.key
     models = sorted(set(key.models.values()))
     model = models[0] if len(models) == 1 else key.profile

@@ -138,3 +138,21 @@ def test_user_errors_exit_2_and_spec_errors_exit_1(tmp_path):
     broken.write_text("team t { agent a: NoSuchRole {} }")
     bad_spec = bench(broken, out, "--dataset", "gsm8k", "--data", str(tmp_path))
     assert bad_spec.exit_code == 1 and "NoSuchRole" in bad_spec.output
+
+
+@pytest.mark.embedded
+def test_the_embedded_model_runs_a_short_bench_end_to_end(tmp_path):
+    """The one real-model test: two GSM8K items, eight new tokens per agent."""
+    profile = tmp_path / "tiny.toml"
+    profile.write_text('levels = ["small", "medium", "large"]\nconcurrency = 2\n'
+                       '[defaults]\nmodel = "embedded/smollm2-135m"\nmax_tokens = 8\n'
+                       'retries = 0\ntimeout = 600\n'
+                       '[level.small]\n[level.medium]\n[level.large]\n')
+    out = tmp_path / "e.jsonl"
+    result = bench(BASELINES / "gsm8k" / "vanilla.lemon", out, "--dataset", "gsm8k",
+                   "--limit", "2", "--profile", str(profile))
+    assert result.exit_code == 0, result.output
+    records = list(read_results(out).items.values())
+    assert len(records) == 2
+    assert all(r["ok"] and 0 < r["completion_tokens"] <= 8 and r["cost"] == 0 for r in records)
+    assert "accuracy % [95% CI]" in result.output

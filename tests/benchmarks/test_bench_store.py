@@ -72,6 +72,14 @@ def test_a_torn_header_starts_the_file_afresh(tmp_path):
     assert read_results(path).key == KEY and set(read_results(path).items) == {"a/1"}
 
 
+def test_a_file_that_is_not_results_is_never_cut(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("my notes, no newline at the end")
+    with pytest.raises(Error, match="does not end like a lemonc bench results file"):
+        ResultsFile.open(path, KEY)
+    assert path.read_text() == "my notes, no newline at the end"
+
+
 def test_a_different_run_is_refused_naming_what_differs(tmp_path):
     path = tmp_path / "r.jsonl"
     ResultsFile.open(path, KEY).close()

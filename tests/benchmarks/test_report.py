@@ -44,6 +44,16 @@ def test_the_markdown_table_has_one_row_per_run_sorted_by_dataset_then_team(tmp_
     assert "25.0 [7.1, 59.1]" in table[4] and "| ? |" in table[4]  # 2/8; unknown cost
 
 
+def test_trace_files_caught_by_a_glob_are_skipped(tmp_path):
+    paths = three_runs(tmp_path)
+    trace = tmp_path / "a.trace.jsonl"
+    trace.write_text('{"event": "run_started", "run_id": "x", "t": 0}\n')
+    result = CliRunner().invoke(main, ["report", str(trace), *map(str, paths), "--markdown",
+                                       "--png", str(tmp_path / "x.png")])
+    assert result.exit_code == 0, result.output
+    assert "skipped 1 trace file" in result.output and result.output.count("| cot |") == 2
+
+
 def test_a_file_that_is_not_results_is_refused(tmp_path):
     stray = tmp_path / "notes.jsonl"
     stray.write_text('{"hello": 1}\n')
