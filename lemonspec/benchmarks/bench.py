@@ -210,6 +210,17 @@ class ResultsFile:
         self.close()
 
 
+def cut_torn_tail(path: str | os.PathLike) -> None:
+    """Drop a JSONL file's unfinished last line (a killed writer's), so that the next line
+    appended starts on a line of its own. Used on the trace, which bench appends to."""
+    try:
+        with open(path, "rb+") as file:
+            data = file.read()
+            file.truncate(data.rfind(b"\n") + 1)
+    except FileNotFoundError:
+        pass
+
+
 def _lock(fd: int, path: Path) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

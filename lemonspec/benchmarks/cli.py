@@ -132,11 +132,12 @@ def _default_trace(out: str) -> str:
 def _run_with_progress(ir, items, profile, store, concurrency, trace_path) -> float:
     """Run the items under a progress bar (plain lines when stderr is not a terminal);
     the wall-clock seconds it took."""
-    from lemonspec.benchmarks.bench import run_bench, warm_up
+    from lemonspec.benchmarks.bench import cut_torn_tail, run_bench, warm_up
     from lemonspec.runtime import TraceWriter
 
     if items:
         warm_up(profile)
+    cut_torn_tail(trace_path)  # a kill may have left half an event
     display = _Display(len(items))
     started = time.perf_counter()
     try:

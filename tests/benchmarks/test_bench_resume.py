@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from lemonspec.benchmarks.bench import read_results
 from lemonspec.cli import main
-from lemonspec.runtime import ScriptedModel
+from lemonspec.runtime import ScriptedModel, read_trace
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples" / "baselines" / "gsm8k" / "chain.lemon"
@@ -36,7 +36,7 @@ RULE = textwrap.dedent("""
 # the real CLI.
 CHILD = textwrap.dedent("""
     import sys
-    from lemonspec.runtime import ScriptedModel
+    from lemonspec.runtime import ScriptedModel, read_trace
     from scripted_rule import rule
 
     ScriptedModel("child", rule, latency=float(sys.argv[1]))
@@ -113,3 +113,5 @@ def test_a_run_killed_midway_then_rerun_loses_and_duplicates_nothing(tmp_path):
     assert {i: outcome(r) for i, r in resumed.items()} == {
         i: outcome(r) for i, r in expected.items()}
     assert sum(r["correct"] for r in resumed.values()) == ITEMS // 2
+    events = read_trace(tmp_path / "killed.trace.jsonl")  # every line whole, even after a kill
+    assert {e["run_id"] for e in events} >= {r["run_id"] for r in resumed.values()}

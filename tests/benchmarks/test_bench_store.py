@@ -9,6 +9,7 @@ import pytest
 from lemonspec.benchmarks.bench import (
     ResultsFile,
     RunKey,
+    cut_torn_tail,
     read_results,
     summarize,
     wilson_interval,
@@ -62,6 +63,14 @@ def test_a_torn_last_line_is_ignored_then_cut_before_appending(tmp_path):
         assert path.read_bytes() == whole
         store.add(record("a/2"))
     assert set(read_results(path).items) == {"a/1", "a/2"}
+
+
+def test_a_torn_trace_event_is_cut_so_the_next_one_starts_a_line(tmp_path):
+    trace = tmp_path / "t.jsonl"
+    trace.write_text('{"event": "a"}\n{"event": "b", "ou')
+    cut_torn_tail(trace)
+    assert trace.read_text() == '{"event": "a"}\n'
+    cut_torn_tail(tmp_path / "absent.jsonl")  # nothing to do
 
 
 def test_a_torn_header_starts_the_file_afresh(tmp_path):
