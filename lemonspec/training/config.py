@@ -102,6 +102,10 @@ class CounterfactualConfig:
     floor: float = 0.1  # each available family is chosen with at least this probability
     families: tuple[str, ...] = attrs.field(default=FAMILIES, converter=tuple)
     mean_decay: float = 0.9  # forgetting of the running mean |Delta| (0: last value only)
+    # Divide Delta by the std of the step's rewards (at least min_scale), as GRPO divides
+    # reward differences by a std; false: lambda * Delta in raw reward units.
+    normalize: bool = True
+    min_scale: float = 0.1
 
     def __attrs_post_init__(self):
         unknown = set(self.families) - set(FAMILIES)

@@ -4,7 +4,8 @@
 `rollout_func`) and which changes one thing: after TRL has computed GRPO's advantages (one
 per sample, shape (B,)), it adds each sample's per-token credit (lambda * Delta on the tokens
 of the edited span, 0 elsewhere), giving per-token advantages of shape (B, T) that TRL's loss
-accepts. Everything else (loss, clipping, KL, optimizer, accelerate/DeepSpeed, logging,
+accepts. Delta is divided by the standard deviation of the step's rewards (floored), as
+GRPO divides reward differences by a standard deviation, so lambda weighs like with like. Everything else (loss, clipping, KL, optimizer, accelerate/DeepSpeed, logging,
 checkpoints) is TRL's. With the counterfactual off the advantages stay TRL's (B,) tensor.
 
 Checkpoints hold, besides TRL's adapter/optimizer/scheduler/trainer state/RNG states, the
@@ -23,9 +24,10 @@ os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is experi
 
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR  # noqa: E402
 from trl import GRPOConfig, GRPOTrainer  # noqa: E402
+from trl.trainer.utils import nanstd  # noqa: E402
 
 from lemonspec.training.config import Config  # noqa: E402
-from lemonspec.training.rollout import CREDIT_FIELD, LemonRollout  # noqa: E402
+from lemonspec.training.rollout import CREDIT_FIELD, REWARD_FIELD, LemonRollout  # noqa: E402
 
 STATE_FILE = "lemon_state.json"
 
@@ -53,12 +55,14 @@ _score_completions_only_on_cpu()
 
 
 def per_token_advantages(advantages: torch.Tensor, credits: Sequence[Sequence[float]],
-                         width: int) -> torch.Tensor:
+                         width: int, scale: torch.Tensor | None = None) -> torch.Tensor:
     """(B,) GRPO advantages + per-token credits (each as long as its completion, padded
-    with 0 to `width`) -> (B, width)."""
+    with 0 to `width`), each row's divided by scale[row] if given -> (B, width)."""
     extra = torch.zeros((len(credits), width), dtype=advantages.dtype, device=advantages.device)
     for row, credit in enumerate(credits):
         extra[row, :len(credit)] = torch.tensor(credit, dtype=advantages.dtype)
+    if scale is not None:
+        extra = extra / scale.to(extra).unsqueeze(1)
     return advantages.unsqueeze(1) + extra
 
 
@@ -72,9 +76,23 @@ class LemonGRPOTrainer(GRPOTrainer):
         if self.lemon_rollout.config.counterfactual.enabled:
             # TRL merged the rollout's extra fields into the rows of `inputs`.
             credits = [row[CREDIT_FIELD] for row in inputs]
+            rewards = torch.tensor([row[REWARD_FIELD] for row in inputs], dtype=torch.float32)
             output["advantages"] = per_token_advantages(
-                output["advantages"], credits, output["completion_ids"].shape[1])
+                output["advantages"], credits, output["completion_ids"].shape[1],
+                self.reward_scale(rewards))
         return output
+
+    def reward_scale(self, rewards: torch.Tensor) -> torch.Tensor | None:
+        """The divisor of Delta: the standard deviation of the step's rewards (every process),
+        floored at min_scale, so that lambda * Delta is in units comparable to GRPO's
+        normalised advantage without blowing up when a batch's rewards are all equal.
+        (The group's own std, which GRPO uses, is often 0 for G = 4.)"""
+        settings = self.lemon_rollout.config.counterfactual
+        if not settings.normalize:
+            return None
+        every = self.accelerator.gather(rewards.to(self.accelerator.device))
+        std = nanstd(every).clamp(min=settings.min_scale)
+        return std.expand_as(rewards)
 
     def _save_checkpoint(self, model, trial):
         super()._save_checkpoint(model, trial)

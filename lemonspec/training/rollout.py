@@ -6,6 +6,7 @@ it returns the prompt and completion token ids and the sampler's logprobs, plus 
 that TRL forwards to the reward functions and merges into the batch rows:
 
     lemon_reward_parts  success / efficiency / structure / invalid (rewards.py)
+    lemon_reward        the total reward R (the same sum TRL forms from the parts)
     lemon_credit        per-token extra advantage: lambda * Delta on the edited span, else 0
     env_mask            1 on tokens the model chose, 0 on tokens the grammar forced (TRL
                         leaves env_mask == 0 tokens out of the loss)
@@ -47,6 +48,7 @@ from lemonspec.training.rewards import INVALID, PARTS_FIELD, RewardParts, reward
 from lemonspec.training.tasks import Task
 
 CREDIT_FIELD = "lemon_credit"
+REWARD_FIELD = "lemon_reward"
 
 
 def derived_seed(*key) -> int:
@@ -77,6 +79,7 @@ class EditOutcome:
     reward: float  # R(edited)
     delta: float  # R(original) - R(edited)
     spend: Spend  # what re-running the edited spec cost
+    agents: int  # agents of the edited spec: the calls it would cost without the node cache
 
 
 @attrs.frozen
@@ -152,6 +155,7 @@ class LemonRollout:
         self.sampler = FamilySampler.from_config(config.counterfactual)
         self.stats = RolloutStats()
         self._factory: MatcherFactory | None = None
+        self.last: tuple[list[Sample], list[Outcome]] = ([], [])  # the last step, to inspect
 
     # ---- TRL's interface ------------------------------------------------------------------
 
@@ -164,6 +168,7 @@ class LemonRollout:
         tasks = [self.tasks[p] for p in prompts]
         keys = [f"{step}:{process}:{i}" for i in range(len(samples))]
         outcomes = self.evaluate(tasks, samples, keys)
+        self.last = (samples, outcomes)
         self._log(trainer, outcomes)
         return self.trl_fields(samples, outcomes)
 
@@ -199,6 +204,7 @@ class LemonRollout:
             "completion_ids": [list(s.token_ids) for s in samples],
             "logprobs": [list(s.logprobs) for s in samples],
             PARTS_FIELD: [o.parts.as_row(reward) for o in outcomes],
+            REWARD_FIELD: [o.reward for o in outcomes],
             CREDIT_FIELD: [self.credit(s, o) for s, o in zip(samples, outcomes)],
         }
         if self.config.sampling.mask_forced_tokens and self.config.sampling.constrained:
@@ -262,7 +268,7 @@ class LemonRollout:
         edited_reward = edited_parts.total(self.config.reward)
         span = credited_span(chosen.edit, checked.module.teams[0])
         edit = EditOutcome(chosen.family, chosen.edit.detail, span, edited_reward,
-                           reward - edited_reward, Spend.of(edited_run))
+                           reward - edited_reward, Spend.of(edited_run), len(edited_ir.agents))
         return attrs.evolve(outcome, edit=edit)
 
     async def _score(self, ir, task: Task, index: int, cache, limiter):
@@ -294,6 +300,7 @@ def step_metrics(outcomes: Sequence[Outcome], rollout: LemonRollout) -> dict[str
         "workers/tokens": spend.tokens,
         "workers/counterfactual_calls": extra.calls,
         "workers/counterfactual_tokens": extra.tokens,
+        "workers/counterfactual_calls_uncached": sum(o.edit.agents for o in outcomes if o.edit),
         "workers/total_calls": rollout.stats.calls,
         "workers/total_tokens": rollout.stats.original.tokens + rollout.stats.counterfactual.tokens,
     }

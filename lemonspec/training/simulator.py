@@ -48,8 +48,8 @@ LEVELS = ("small", "medium", "large")
 SKILL = {"small": 0.0, "medium": 1.0, "large": 1.8}
 COMPLETION_TOKENS = {"small": 60, "medium": 120, "large": 240}
 DUTY_BONUS = 1.0
-EDGE_RIGHT = 2.0
-EDGE_WRONG = -0.5
+EDGE_RIGHT = 2.5
+EDGE_WRONG = 0.0
 DISTRACTION = -0.7
 UNKNOWN_ROLE_FIT = -1.0
 MAX_RECORDED_CALLS = 1000  # the ScriptedModels' call logs are trimmed beyond this
@@ -81,9 +81,9 @@ TASK_TYPES = {
                  difficulty=0.5, helpful={("MathSolver", "Inspector")},
                  duty_role="MathSolver"),
         TaskType("word_problem", "a multi-step word problem",
-                 {"MathSolver": 0.6, "MathAnalyst": 0.5, "ProgrammingExpert": 0.0,
+                 {"MathSolver": 0.6, "MathAnalyst": 1.0, "ProgrammingExpert": 0.0,
                   "Inspector": 0.3},
-                 difficulty=1.6, helpful={("MathAnalyst", "MathSolver"),
+                 difficulty=2.0, helpful={("MathAnalyst", "MathSolver"),
                                           ("MathSolver", "Inspector")},
                  duty_role="MathSolver"),
         TaskType("computation", "a long computation that is best done with code",

@@ -1,0 +1,237 @@
+"""Plain GRPO vs GRPO + the localized counterfactual, on the SIMULATED worker environment.
+
+Both arms train the same orchestrator (examples/training/simulator.toml: a tiny randomly
+initialised Llama with the SmolLM2 tokenizer, full fine-tuning, constrained sampling in a
+narrowed decision space) with the same seeds and the same budget of worker calls: each run
+stops once its workers were called `--budget` times, counterfactual re-executions included.
+So the plain arm gets the calls the counterfactual arm spends on edits as extra GRPO steps.
+
+    python experiments/counterfactual_vs_grpo.py run --seeds 0 1 2 --budget 4000
+    python experiments/counterfactual_vs_grpo.py report
+
+`run` trains each (arm, seed) in its own process, two at a time, each resumable (a killed
+run continues from its last checkpoint; a finished one is skipped). `report` reads every
+run's metrics.jsonl and writes, under --out: curves.csv (per step), summary.csv (per run),
+summary.md (per arm) and curves.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "examples" / "training" / "simulator.toml"
+OUT = ROOT / "runs" / "experiments" / "counterfactual_vs_grpo"
+ARMS = {"grpo": {"enabled": False}, "grpo+cf": {"enabled": True}}
+WINDOW = 10  # steps in the moving average of the reward
+DONE = "done.json"
+
+
+def run_one(arm: str, seed: int, budget: int, out: Path, config: Path) -> str:
+    folder = out / f"{arm}-seed{seed}"
+    if (folder / DONE).exists():
+        return f"{folder.name}: done already"
+    command = [sys.executable, __file__, "train-one", "--arm", arm, "--seed", str(seed),
+               "--budget", str(budget), "--folder", str(folder), "--config", str(config)]
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "train.log", "a") as log:
+        code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    return f"{folder.name}: exit {code}"
+
+
+def train_one(arm: str, seed: int, budget: int, folder: Path, config_path: Path) -> None:
+    from lemonspec.training.config import load_config
+    from lemonspec.training.session import latest_checkpoint, train
+
+    config = load_config(config_path).evolve(
+        counterfactual=ARMS[arm], model={"seed": seed},
+        train={"seed": seed, "output_dir": str(folder), "max_worker_calls": budget})
+    resume = latest_checkpoint(str(folder)) is not None
+    session = train(config, resume=resume)
+    stats = session.rollout.stats.state_dict()
+    (folder / DONE).write_text(json.dumps({"steps": session.trainer.state.global_step,
+                                           **stats}, indent=1))
+
+
+# ---- the report ---------------------------------------------------------------------------
+
+def read_metrics(folder: Path) -> list[dict]:
+    rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()
+            if line.strip()]
+    return [r for r in rows if "reward" in r]
+
+
+def moving_average(values: list[float], window: int = WINDOW) -> list[float]:
+    out = []
+    for i in range(len(values)):
+        chunk = values[max(0, i - window + 1):i + 1]
+        out.append(sum(chunk) / len(chunk))
+    return out
+
+
+def first_reaching(values: list[float], target: float) -> int | None:
+    return next((i for i, v in enumerate(values) if v >= target), None)
+
+
+def run_summary(rows: list[dict], target: float) -> dict:
+    rewards = moving_average([r["reward"] for r in rows])
+    calls = [r["workers/total_calls"] for r in rows]
+    hit = first_reaching(rewards, target)
+    last = rows[-max(1, len(rows) // 10):]
+    original_calls = sum(r["workers/calls"] for r in rows)
+    extra_calls = sum(r.get("workers/counterfactual_calls", 0) for r in rows)
+    uncached = sum(r.get("workers/counterfactual_calls_uncached", 0) for r in rows)
+    original_tokens = sum(r["workers/tokens"] for r in rows)
+    extra_tokens = sum(r.get("workers/counterfactual_tokens", 0) for r in rows)
+    return {
+        "steps": rows[-1]["step"],
+        "steps_to_target": rows[hit]["step"] if hit is not None else None,
+        "calls_to_target": calls[hit] if hit is not None else None,
+        "final_reward": sum(r["reward"] for r in last) / len(last),
+        "final_accuracy": sum(r.get("rewards/success/mean", 0) for r in last) / len(last),
+        "worker_calls": original_calls + extra_calls,
+        "worker_tokens": original_tokens + extra_tokens,
+        "extra_call_share": extra_calls / original_calls if original_calls else 0.0,
+        "extra_token_share": extra_tokens / original_tokens if original_tokens else 0.0,
+        "extra_call_share_without_cache": uncached / original_calls if original_calls else 0.0,
+    }
+
+
+def report(out: Path, target: float) -> None:
+    runs = {}
+    for folder in sorted(p for p in out.iterdir() if (p / "metrics.jsonl").exists()):
+        arm, seed = folder.name.rsplit("-seed", 1)
+        runs[(arm, int(seed))] = read_metrics(folder)
+    write_curves(out / "curves.csv", runs)
+    summaries = {key: run_summary(rows, target) for key, rows in runs.items()}
+    write_summary(out / "summary.csv", summaries)
+    (out / "summary.md").write_text(summary_table(summaries, target))
+    plot(out / "curves.png", runs, target)
+    print((out / "summary.md").read_text())
+
+
+def write_curves(path: Path, runs: dict) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["arm", "seed", "step", "reward", "reward_ma", "accuracy", "agents",
+                         "worker_calls_total", "worker_tokens_total"])
+        for (arm, seed), rows in sorted(runs.items()):
+            smooth = moving_average([r["reward"] for r in rows])
+            for r, ma in zip(rows, smooth):
+                writer.writerow([arm, seed, r["step"], r["reward"], ma,
+                                 r.get("rewards/success/mean"), r.get("lemon/agents"),
+                                 r["workers/total_calls"], r["workers/total_tokens"]])
+
+
+def write_summary(path: Path, summaries: dict) -> None:
+    fields = list(next(iter(summaries.values())))
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["arm", "seed", *fields])
+        for (arm, seed), s in sorted(summaries.items()):
+            writer.writerow([arm, seed, *(s[f] for f in fields)])
+
+
+def _mean(values):
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def _fmt(value, spec=".3f"):
+    return "—" if value is None else format(value, spec)
+
+
+def summary_table(summaries: dict, target: float) -> str:
+    lines = [f"Reward target (moving average over {WINDOW} steps): {target}", "",
+             "| arm | runs | reached | steps to target | calls to target | final reward | "
+             "final accuracy | worker tokens/run | extra calls (cache) | extra calls (no cache)"
+             " | extra tokens |", "|" + "---|" * 11]
+    for arm in ARMS:
+        rows = [s for (a, _), s in summaries.items() if a == arm]
+        if not rows:
+            continue
+        reached = [s for s in rows if s["steps_to_target"] is not None]
+        lines.append(
+            f"| {arm} | {len(rows)} | {len(reached)}/{len(rows)} | "
+            f"{_fmt(_mean(s['steps_to_target'] for s in rows), '.1f')} | "
+            f"{_fmt(_mean(s['calls_to_target'] for s in rows), '.0f')} | "
+            f"{_fmt(_mean(s['final_reward'] for s in rows))} | "
+            f"{_fmt(_mean(s['final_accuracy'] for s in rows))} | "
+            f"{_fmt(_mean(s['worker_tokens'] for s in rows), '.0f')} | "
+            f"{_fmt(_mean(s['extra_call_share'] for s in rows), '.1%')} | "
+            f"{_fmt(_mean(s['extra_call_share_without_cache'] for s in rows), '.1%')} | "
+            f"{_fmt(_mean(s['extra_token_share'] for s in rows), '.1%')} |")
+    lines += ["", "Per run:", "", "| arm | seed | steps | steps to target | final reward |",
+              "|---|---|---|---|---|"]
+    for (arm, seed), s in sorted(summaries.items()):
+        lines.append(f"| {arm} | {seed} | {s['steps']} | {s['steps_to_target'] or '—'} | "
+                     f"{s['final_reward']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(path: Path, runs: dict, target: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = {"grpo": "tab:blue", "grpo+cf": "tab:red"}
+    figure, (by_step, by_calls) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for (arm, seed), rows in sorted(runs.items()):
+        smooth = moving_average([r["reward"] for r in rows])
+        label = arm if seed == min(s for a, s in runs if a == arm) else None
+        by_step.plot([r["step"] for r in rows], smooth, color=colors.get(arm), alpha=0.8,
+                     label=label)
+        by_calls.plot([r["workers/total_calls"] for r in rows], smooth, color=colors.get(arm),
+                      alpha=0.8, label=label)
+    for axis, xlabel in ((by_step, "optimizer step"), (by_calls, "cumulative worker calls")):
+        axis.axhline(target, color="gray", linestyle="--", linewidth=1)
+        axis.set_xlabel(xlabel)
+        axis.set_ylabel(f"training reward ({WINDOW}-step moving average)")
+        axis.legend()
+        axis.grid(alpha=0.3)
+    figure.suptitle("Simulated workers: plain GRPO vs GRPO + counterfactual (one line per seed)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run")
+    run.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    run.add_argument("--budget", type=int, default=4000, help="worker calls per run")
+    run.add_argument("--parallel", type=int, default=2)
+    one = commands.add_parser("train-one")
+    one.add_argument("--arm", choices=list(ARMS), required=True)
+    one.add_argument("--seed", type=int, required=True)
+    one.add_argument("--budget", type=int, required=True)
+    one.add_argument("--folder", type=Path, required=True)
+    rep = commands.add_parser("report")
+    rep.add_argument("--target", type=float, default=0.9)
+    for sub in (run, one, rep):
+        sub.add_argument("--out", type=Path, default=OUT)
+        sub.add_argument("--config", type=Path, default=CONFIG)
+    args = parser.parse_args()
+    if args.command == "train-one":
+        train_one(args.arm, args.seed, args.budget, args.folder, args.config)
+    elif args.command == "run":
+        args.out.mkdir(parents=True, exist_ok=True)
+        jobs = [(arm, seed) for seed in args.seeds for arm in ARMS]
+        with ThreadPoolExecutor(args.parallel) as pool:
+            for line in pool.map(lambda j: run_one(*j, args.budget, args.out, args.config), jobs):
+                print(line, flush=True)
+    else:
+        report(args.out, args.target)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    main()
