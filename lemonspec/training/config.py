@@ -8,6 +8,7 @@
     [counterfactual]  the localized signal: lambda, the family floor, the families
     [simulator]       the simulated environment (only with workers.profile = "simulator")
     [train]           steps, learning rate, checkpoints, the worker-call budget
+    [sft]             the optional warm start (lemonc train sft)
     [trl]             passed verbatim to trl.GRPOConfig (vLLM, DeepSpeed, KL beta, ...)
 
 Every key is checked: an unknown key is an error naming the section, not a silent default.
@@ -140,6 +141,19 @@ class TrainConfig:
 
 
 @attrs.frozen
+class SftConfig:
+    """The optional warm start (lemonc train sft)."""
+
+    output_dir: str = "runs/sft"
+    examples: int = 256  # synthesized (prompt, team) pairs
+    max_steps: int = 60
+    learning_rate: float = 2e-4
+    batch_size: int = 4
+    seed: int = 0
+    eval_prompts: int = 8  # prompts for the validity measurement before and after
+
+
+@attrs.frozen
 class Config:
     model: ModelConfig = ModelConfig()
     data: DataConfig = DataConfig()
@@ -149,6 +163,7 @@ class Config:
     counterfactual: CounterfactualConfig = CounterfactualConfig()
     simulator: SimulatorConfig = SimulatorConfig()
     train: TrainConfig = TrainConfig()
+    sft: SftConfig = SftConfig()
     trl: Mapping[str, Any] = attrs.field(factory=dict)
 
     def evolve(self, **sections: dict) -> Config:

@@ -45,6 +45,9 @@ from lemonspec.runtime.profiles import LevelConfig, Profile
 from lemonspec.runtime.scripted import ScriptedCall, ScriptedModel, ScriptedReply
 
 LEVELS = ("small", "medium", "large")
+# An agent without a `capacity` runs at the cheapest level here, so that the capacity an
+# orchestrator writes is a decision that matters (and that lower_capacity can credit).
+DEFAULT_LEVEL = "small"
 SKILL = {"small": 0.0, "medium": 1.0, "large": 1.8}
 COMPLETION_TOKENS = {"small": 60, "medium": 120, "large": 240}
 DUTY_BONUS = 1.0
@@ -142,7 +145,7 @@ class Simulator:
         configs = {level: LevelConfig(model=m.model, max_tokens=COMPLETION_TOKENS[level],
                                       retries=0, timeout=30.0)
                    for level, m in self.models.items()}
-        return Profile(name=f"simulator:{self.prefix}", levels=LEVELS, default_level="medium",
+        return Profile(name=f"simulator:{self.prefix}", levels=LEVELS, default_level=DEFAULT_LEVEL,
                        configs=configs, concurrency=64, description="simulated workers")
 
     # ---- one worker call ------------------------------------------------------------------
