@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -30,6 +31,9 @@ from lemonspec.training.config import Config  # noqa: E402
 from lemonspec.training.rollout import CREDIT_FIELD, REWARD_FIELD, LemonRollout  # noqa: E402
 
 STATE_FILE = "lemon_state.json"
+# TRL's configs still take `gradient_checkpointing`, which transformers 5 calls deprecated.
+warnings.filterwarnings("ignore", message=".*gradient_checkpointing.* is deprecated",
+                        category=FutureWarning)
 
 
 def _score_completions_only_on_cpu() -> None:

@@ -76,11 +76,16 @@ def _fit(duty: str | None, limit: int) -> str | None:
 
 
 def short_names(names: Sequence[str], limit: int) -> dict[str, str]:
-    """math_solver -> solver (the last word), else letters, within `limit` characters."""
-    short = {n: n.rsplit("_", 1)[-1] for n in names}
+    """math_solver -> solver, math_analyst_2 -> analyst_2; else letters; within `limit`."""
+    short = {n: _last_word(n) for n in names}
     if len(set(short.values())) < len(names) or max(map(len, short.values())) > limit:
         short = {n: string.ascii_lowercase[i] for i, n in enumerate(names)}
     return short
+
+
+def _last_word(name: str) -> str:
+    words = name.split("_")
+    return "_".join(words[-2:]) if words[-1].isdigit() and len(words) > 1 else words[-1]
 
 
 def generation_text(*, name: str, goal: str | None, agents, output: str) -> str:

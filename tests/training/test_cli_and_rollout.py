@@ -1,0 +1,88 @@
+"""`lemonc train` end to end on the tiny configuration, and rollout details: which tokens are
+decisions, and what the counterfactual costs with the node cache."""
+
+from __future__ import annotations
+
+import json
+
+import tomllib
+from click.testing import CliRunner
+
+from lemonspec.cli import main
+from lemonspec.orchestrator.decoding import Sample
+from lemonspec.training.rollout import LemonRollout, decision_mask
+from lemonspec.training.session import workers
+from lemonspec.training.tasks import load_tasks
+from tests.training.conftest import tiny_config
+
+
+def write_toml(path, config) -> None:
+    lines = []
+    for section, table in config.to_dict().items():
+        lines.append(f"[{section}]")
+        for key, value in table.items():
+            if value is not None:
+                lines.append(f"{key} = {json.dumps(value)}")
+    path.write_text("\n".join(lines) + "\n")
+    tomllib.loads(path.read_text())
+
+
+def test_lemonc_train_runs_checkpoints_and_resumes(tmp_path):
+    config_path = tmp_path / "tiny.toml"
+    write_toml(config_path, tiny_config(tmp_path / "out", train={"max_steps": 2}))
+    runner = CliRunner()
+    result = runner.invoke(main, ["train", "--config", str(config_path)])
+    assert result.exit_code == 0, result.output
+    assert "worker calls:" in result.output
+    assert (tmp_path / "out" / "checkpoint-2" / "lemon_state.json").exists()
+    resumed = runner.invoke(main, ["train", "--config", str(config_path), "--resume",
+                                   "--max-steps", "3"])
+    assert resumed.exit_code == 0, resumed.output
+    steps = [json.loads(line)["step"] for line in
+             (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]
+    assert 3 in steps and steps.count(1) == 1
+
+
+def test_a_bad_config_or_a_missing_checkpoint_exits_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[reward]\nalpah = 1\n")
+    result = CliRunner().invoke(main, ["train", "--config", str(bad)])
+    assert result.exit_code == 2 and "alpah" in result.output
+    good = tmp_path / "good.toml"
+    write_toml(good, tiny_config(tmp_path / "empty"))
+    result = CliRunner().invoke(main, ["train", "--config", str(good), "--resume"])
+    assert result.exit_code == 2 and "no checkpoint" in result.output
+
+
+def test_layout_tokens_are_forced_and_choices_are_decisions(tokenizer, tmp_path):
+    config = tiny_config(tmp_path)
+    profile, sim = workers(config)
+    rollout = LemonRollout(config, load_tasks(config, sim), profile, tokenizer)
+    text = ("team t {\n    agent a: MathSolver {\n        capacity: large\n    }\n\n"
+            "    output: a\n}\n")
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    sample = Sample(text, tuple(ids), (), (), True, "grammar")
+    mask = decision_mask(sample, rollout.factory())
+    pieces = [tokenizer.decode([i]) for i in ids]
+    chosen = {p for p, m in zip(pieces, mask) if m}
+    forced = {p for p, m in zip(pieces, mask) if not m}
+    assert " large" in chosen or "large" in chosen  # the capacity level is a choice
+    assert "}\n" in forced or "}" in forced  # the closing of the team is forced
+
+
+def test_the_node_cache_keeps_the_counterfactual_cheap(tmp_path):
+    config = tiny_config(tmp_path)
+    profile, sim = workers(config)
+    tasks = load_tasks(config, sim)
+    rollout = LemonRollout(config, tasks, profile, None)
+    chain = ("team t {\n    agent a: MathAnalyst {\n        capacity: small\n    }\n\n"
+             "    agent b: MathSolver {\n        capacity: large\n    }\n\n"
+             "    agent c: Inspector {\n        after: a, b\n    }\n\n    output: c\n}\n")
+    sample = Sample(chain, (), (), (), True, "grammar")
+    outcomes = rollout.evaluate([tasks[0]] * 6, [sample] * 6, [str(i) for i in range(6)])
+    for outcome in outcomes:
+        assert outcome.spend.calls == 3
+        # Only the edited agent and its descendants call a worker again.
+        assert outcome.edit.spend.calls == (1 if outcome.edit.detail.startswith("c:") else 2)
+        assert outcome.edit.agents == 3
+    assert rollout.stats.counterfactual.calls < rollout.stats.original.calls
