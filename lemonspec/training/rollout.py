@@ -236,10 +236,16 @@ class LemonRollout:
     def _choose_edit(self, text: str, key: str) -> ChosenEdit | None:
         if not (self.config.counterfactual.enabled and self.sampler.families):
             return None
-        if not check_text(text, levels=self.profile.levels).ok:
+        if not self._check(text).ok:
             return None
         rng = random.Random(derived_seed(self.config.train.seed, "edit", key))
         return choose_edit(text, self.sampler, rng, levels=self.profile.levels)
+
+    def _check(self, text: str):
+        """The checker with the workers' levels; an agent without a capacity gets the
+        profile's default level, as the language says."""
+        return check_text(text, levels=self.profile.levels,
+                          default_level=self.profile.default_level)
 
     async def _evaluate_all(self, tasks, samples, keys, edits) -> list[Outcome]:
         cache = MemoryCache()  # one per step: an edit reuses its original's agents
@@ -252,7 +258,7 @@ class LemonRollout:
     async def _evaluate(self, task: Task, text: str, index: int, key: str,
                         chosen: ChosenEdit | None, cache, limiter) -> Outcome:
         simulator.SAMPLE_KEY.set(key)  # this task's own context: see simulator.py
-        checked = check_text(text, levels=self.profile.levels)
+        checked = self._check(text)
         if not checked.ok:
             return Outcome(INVALID, INVALID.total(self.config.reward), Spend(),
                            error=checked.errors[0].message)
@@ -263,7 +269,7 @@ class LemonRollout:
                           sum(len(a.after) for a in ir.agents))
         if chosen is None:
             return outcome
-        edited_ir = lower(check_text(chosen.edit.text, levels=self.profile.levels))
+        edited_ir = lower(self._check(chosen.edit.text))
         edited_parts, edited_run = await self._score(edited_ir, task, index, cache, limiter)
         edited_reward = edited_parts.total(self.config.reward)
         span = credited_span(chosen.edit, checked.module.teams[0])
