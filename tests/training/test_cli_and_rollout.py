@@ -86,3 +86,17 @@ def test_the_node_cache_keeps_the_counterfactual_cheap(tmp_path):
         assert outcome.edit.spend.calls == (1 if outcome.edit.detail.startswith("c:") else 2)
         assert outcome.edit.agents == 3
     assert rollout.stats.counterfactual.calls < rollout.stats.original.calls
+
+
+def test_an_agent_without_capacity_runs_at_the_profiles_default_level(tmp_path):
+    from lemonspec.training.simulator import COMPLETION_TOKENS, DEFAULT_LEVEL
+
+    config = tiny_config(tmp_path, counterfactual={"enabled": False})
+    profile, sim = workers(config)
+    tasks = load_tasks(config, sim)
+    rollout = LemonRollout(config, tasks, profile, None)
+    bare = "team t {\n    agent a: MathSolver {}\n\n    output: a\n}\n"
+    [outcome] = rollout.evaluate([tasks[0]], [Sample(bare, (), (), (), True, "grammar")], ["k"])
+    assert profile.default_level == DEFAULT_LEVEL == "small"
+    assert sim.models["small"].calls and not sim.models["medium"].calls
+    assert outcome.parts.tokens > COMPLETION_TOKENS["small"]
