@@ -14,7 +14,6 @@ different run (another spec, dataset, split, seed, model or sampling setting) is
 from __future__ import annotations
 
 import asyncio
-import datetime
 import errno
 import fcntl
 import hashlib
@@ -22,6 +21,7 @@ import json
 import math
 import os
 import statistics
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -241,7 +241,7 @@ def _check_same_run(existing: Results, key: RunKey) -> None:
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 # ---- running items ----
@@ -347,7 +347,7 @@ async def run_bench(ir: TeamIR, items: Iterable[Item], profile: Profile, store: 
 class Summary:
     items: int
     correct: int
-    failed_runs: int  # runs in which some agent failed (their items count as wrong)
+    failed_runs: int  # runs in which an agent failed; scored on the answer still given
     accuracy: float
     ci_low: float  # Wilson 95% interval of the accuracy
     ci_high: float

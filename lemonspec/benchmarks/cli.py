@@ -204,7 +204,7 @@ def _print_summary(team, dataset, profile, summary, seconds, ran) -> None:
         ("items", f"{summary.items} ({ran} run now, in {seconds:.0f} s wall time)"),
         ("accuracy % [95% CI]", accuracy_text(summary)),
         ("correct", str(summary.correct)),
-        ("failed runs", f"{summary.failed_runs} (counted as wrong)"),
+        ("failed runs", f"{summary.failed_runs} (an agent failed; scored as answered)"),
         ("tokens per item", "?" if summary.tokens_per_item is None
          else f"{summary.tokens_per_item:,.0f}"),
         ("cost per item", "? (unknown price)" if summary.cost_per_item is None

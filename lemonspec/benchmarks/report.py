@@ -83,7 +83,7 @@ def table(rows: Sequence[Row]):
     from rich.table import Table
 
     result = Table(title="lemonc report", caption="95% CI: Wilson score interval. "
-                   "Failed: runs in which an agent failed (counted as wrong).")
+                   "Failed: runs in which an agent failed (scored on the answer still given).")
     for column in COLUMNS:
         result.add_column(column, justify="left" if column in COLUMNS[:3] else "right")
     for row in sorted(rows, key=lambda r: (r.dataset, r.team)):
