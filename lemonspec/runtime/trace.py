@@ -22,7 +22,10 @@ class TraceWriter:
     def __init__(self, target: str | Path | IO[str]) -> None:
         if isinstance(target, (str, Path)):
             Path(target).parent.mkdir(parents=True, exist_ok=True)
+            torn = _ends_torn(Path(target))
             self._stream: IO[str] = open(target, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+            if torn:  # a killed writer left half a line: keep it on a line of its own
+                self._stream.write("\n")
             self._owned = True
         else:
             self._stream, self._owned = target, False
@@ -42,9 +45,26 @@ class TraceWriter:
         self.close()
 
 
+def _ends_torn(path: Path) -> bool:
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as f:
+        f.seek(-1, 2)
+        return f.read(1) != b"\n"
+
+
 def read_trace(path: str | Path) -> list[dict[str, Any]]:
+    """The trace's events. Lines a killed writer left half-written are skipped: they hold no
+    complete event, and everything before and after them is intact."""
+    events = []
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        for line in f:
+            if line.strip():
+                try:
+                    events.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+    return events
 
 
 class TraceError(ValueError):

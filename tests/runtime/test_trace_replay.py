@@ -113,3 +113,13 @@ def test_replay_and_import_never_load_litellm(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_torn_trace_line_from_a_killed_writer_is_skipped_and_appending_goes_on(tmp_path):
+    from lemonspec.runtime.trace import TraceWriter, read_trace
+
+    path = tmp_path / "trace.jsonl"
+    path.write_text('{"event": "run_started", "run_id": "a"}\n{"event": "agent_fin')
+    with TraceWriter(path) as write:
+        write({"event": "run_started", "run_id": "b"})
+    assert [e["run_id"] for e in read_trace(path)] == ["a", "b"]
