@@ -101,7 +101,25 @@ def run_summary(rows: list[dict], target: float) -> dict:
         "extra_call_share": extra_calls / original_calls if original_calls else 0.0,
         "extra_token_share": extra_tokens / original_tokens if original_tokens else 0.0,
         "extra_call_share_without_cache": uncached / original_calls if original_calls else 0.0,
+        **family_stats(rows),
     }
+
+
+FAMILIES = ("drop_dependency", "remove_duty", "lower_capacity")
+EARLY = 20  # steps that count as "early" for the contrast sizes
+
+
+def family_stats(rows: list[dict]) -> dict:
+    """Per family: edits made, and the mean |Delta| of the per-step means, early and overall."""
+    stats = {}
+    for family in FAMILIES:
+        key = f"counterfactual/delta/{family}"
+        sizes = [abs(r[key]) for r in rows if r.get(key) is not None]
+        early = [abs(r[key]) for r in rows[:EARLY] if r.get(key) is not None]
+        stats[f"{family}_edits"] = rows[-1].get(f"counterfactual/count/{family}", 0)
+        stats[f"{family}_abs_delta"] = sum(sizes) / len(sizes) if sizes else None
+        stats[f"{family}_abs_delta_early"] = sum(early) / len(early) if early else None
+    return stats
 
 
 def report(out: Path, target: float) -> None:
@@ -168,12 +186,28 @@ def summary_table(summaries: dict, target: float) -> str:
             f"{_fmt(_mean(s['extra_call_share'] for s in rows), '.1%')} | "
             f"{_fmt(_mean(s['extra_call_share_without_cache'] for s in rows), '.1%')} | "
             f"{_fmt(_mean(s['extra_token_share'] for s in rows), '.1%')} |")
+    lines += family_table(summaries)
     lines += ["", "Per run:", "", "| arm | seed | steps | steps to target | final reward |",
               "|---|---|---|---|---|"]
     for (arm, seed), s in sorted(summaries.items()):
         lines.append(f"| {arm} | {seed} | {s['steps']} | {s['steps_to_target'] or '—'} | "
                      f"{s['final_reward']:.3f} |")
     return "\n".join(lines) + "\n"
+
+
+def family_table(summaries: dict) -> list[str]:
+    rows = [s for (a, _), s in summaries.items() if a == "grpo+cf"]
+    if not rows:
+        return []
+    lines = ["", "Counterfactual edits (grpo+cf, mean over seeds):", "",
+             f"| family | edits/run | mean abs Delta (first {EARLY} steps) | mean abs Delta |",
+             "|---|---|---|---|"]
+    for family in FAMILIES:
+        lines.append(
+            f"| {family} | {_fmt(_mean(s[f'{family}_edits'] for s in rows), '.0f')} | "
+            f"{_fmt(_mean(s[f'{family}_abs_delta_early'] for s in rows))} | "
+            f"{_fmt(_mean(s[f'{family}_abs_delta'] for s in rows))} |")
+    return lines
 
 
 def plot(path: Path, runs: dict, target: float) -> None:
