@@ -5,6 +5,7 @@ initialised Llama with the SmolLM2 tokenizer, full fine-tuning, constrained samp
 narrowed decision space) with the same seeds and the same budget of worker calls: each run
 stops once its workers were called `--budget` times, counterfactual re-executions included.
 So the plain arm gets the calls the counterfactual arm spends on edits as extra GRPO steps.
+A third arm, grpo+cf25 (--arms), edits a random quarter of the valid samples only.
 
     python experiments/counterfactual_vs_grpo.py run --seeds 0 1 2 --budget 4000
     python experiments/counterfactual_vs_grpo.py report
@@ -29,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "examples" / "training" / "simulator.toml"
 OUT = ROOT / "runs" / "experiments" / "counterfactual_vs_grpo"
-ARMS = {"grpo": {"enabled": False}, "grpo+cf": {"enabled": True}}
+ARMS = {"grpo": {"enabled": False}, "grpo+cf": {"enabled": True},
+        "grpo+cf25": {"enabled": True, "edit_fraction": 0.25}}
 WINDOW = 10  # steps in the moving average of the reward
 DONE = "done.json"
 
@@ -196,17 +198,18 @@ def summary_table(summaries: dict, target: float) -> str:
 
 
 def family_table(summaries: dict) -> list[str]:
-    rows = [s for (a, _), s in summaries.items() if a == "grpo+cf"]
-    if not rows:
-        return []
-    lines = ["", "Counterfactual edits (grpo+cf, mean over seeds):", "",
-             f"| family | edits/run | mean abs Delta (first {EARLY} steps) | mean abs Delta |",
-             "|---|---|---|---|"]
-    for family in FAMILIES:
-        lines.append(
-            f"| {family} | {_fmt(_mean(s[f'{family}_edits'] for s in rows), '.0f')} | "
-            f"{_fmt(_mean(s[f'{family}_abs_delta_early'] for s in rows))} | "
-            f"{_fmt(_mean(s[f'{family}_abs_delta'] for s in rows))} |")
+    lines = ["", "Counterfactual edits (mean over seeds):", "",
+             f"| arm | family | edits/run | mean abs Delta (first {EARLY} steps) | "
+             "mean abs Delta |", "|---|---|---|---|---|"]
+    for arm, settings in ARMS.items():
+        rows = [s for (a, _), s in summaries.items() if a == arm]
+        if not rows or not settings["enabled"]:
+            continue
+        for family in FAMILIES:
+            lines.append(
+                f"| {arm} | {family} | {_fmt(_mean(s[f'{family}_edits'] for s in rows), '.0f')}"
+                f" | {_fmt(_mean(s[f'{family}_abs_delta_early'] for s in rows))} | "
+                f"{_fmt(_mean(s[f'{family}_abs_delta'] for s in rows))} |")
     return lines
 
 
@@ -216,7 +219,7 @@ def plot(path: Path, runs: dict, target: float) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colors = {"grpo": "tab:blue", "grpo+cf": "tab:red"}
+    colors = {"grpo": "tab:blue", "grpo+cf": "tab:red", "grpo+cf25": "tab:orange"}
     figure, (by_step, by_calls) = plt.subplots(1, 2, figsize=(12, 4.5))
     for (arm, seed), rows in sorted(runs.items()):
         smooth = moving_average([r["reward"] for r in rows])
@@ -243,6 +246,7 @@ def main() -> None:
     run.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     run.add_argument("--budget", type=int, default=4000, help="worker calls per run")
     run.add_argument("--parallel", type=int, default=2)
+    run.add_argument("--arms", nargs="+", choices=list(ARMS), default=["grpo", "grpo+cf"])
     one = commands.add_parser("train-one")
     one.add_argument("--arm", choices=list(ARMS), required=True)
     one.add_argument("--seed", type=int, required=True)
@@ -258,7 +262,7 @@ def main() -> None:
         train_one(args.arm, args.seed, args.budget, args.folder, args.config)
     elif args.command == "run":
         args.out.mkdir(parents=True, exist_ok=True)
-        jobs = [(arm, seed) for seed in args.seeds for arm in ARMS]
+        jobs = [(arm, seed) for seed in args.seeds for arm in args.arms]
         with ThreadPoolExecutor(args.parallel) as pool:
             for line in pool.map(lambda j: run_one(*j, args.budget, args.out, args.config), jobs):
                 print(line, flush=True)

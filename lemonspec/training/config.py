@@ -107,6 +107,9 @@ class CounterfactualConfig:
     # reward differences by a std; false: lambda * Delta in raw reward units.
     normalize: bool = True
     min_scale: float = 0.1
+    # The share of valid samples that get a counterfactual (each independently, seeded):
+    # the knob on its worker cost. 1.0: every valid sample, as the paper describes.
+    edit_fraction: float = 1.0
 
     def __attrs_post_init__(self):
         unknown = set(self.families) - set(FAMILIES)

@@ -238,6 +238,9 @@ class LemonRollout:
             return None
         if not self._check(text).ok:
             return None
+        gate = random.Random(derived_seed(self.config.train.seed, "gate", key))
+        if gate.random() >= self.config.counterfactual.edit_fraction:
+            return None
         rng = random.Random(derived_seed(self.config.train.seed, "edit", key))
         return choose_edit(text, self.sampler, rng, levels=self.profile.levels)
 
