@@ -128,7 +128,9 @@ def report(out: Path, target: float) -> None:
     runs = {}
     for folder in sorted(p for p in out.iterdir() if (p / "metrics.jsonl").exists()):
         arm, seed = folder.name.rsplit("-seed", 1)
-        runs[(arm, int(seed))] = read_metrics(folder)
+        rows = read_metrics(folder)
+        if rows:  # a run that has not logged a step yet is left out
+            runs[(arm, int(seed))] = rows
     write_curves(out / "curves.csv", runs)
     summaries = {key: run_summary(rows, target) for key, rows in runs.items()}
     write_summary(out / "summary.csv", summaries)
