@@ -93,7 +93,10 @@ class RecordedRun:
     @classmethod
     def load(cls, path: str | Path) -> RecordedRun:
         try:
-            return cls.from_events(read_trace(path))
+            events = read_trace(path)
+            if not events:
+                raise TraceError(f"trace {path} is not a lemonspec trace: it holds no event")
+            return cls.from_events(events)
         except OSError as exc:
             raise TraceError(f"cannot read trace {path}: {exc.strerror}") from None
         except (json.JSONDecodeError, KeyError) as exc:
