@@ -11,6 +11,7 @@ Run: python benchmarks/compiler_speed.py
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import statistics
@@ -75,12 +76,14 @@ def best_times(fns, repeats: int = 15, number: int = 20) -> list[float]:
     """Best time per call of each function, measured interleaved so that load on the
     machine hits all of them alike."""
     times = [[] for _ in fns]
+    gc.disable()  # as timeit does: a collection would land on whichever side it happens to
     for _ in range(repeats):
         for fn, samples in zip(fns, times):
             start = time.perf_counter()
             for _ in range(number):
                 fn()
             samples.append((time.perf_counter() - start) / number)
+    gc.enable()
     return [min(samples) for samples in times]
 
 
