@@ -181,6 +181,20 @@ class Module:
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name.text == name), None)
 
+    def strings(self):
+        """Every string literal of the file, in source order."""
+        for item in self.items:
+            if isinstance(item, Use):
+                yield item.path
+            elif isinstance(item, Role):
+                yield item.description
+            else:
+                for node in item.items:
+                    if isinstance(node, GoalField):
+                        yield node.value
+                    elif isinstance(node, Agent):
+                        yield from (f.value for f in node.fields if isinstance(f, DutyField))
+
 
 def strip_spans(node):
     """The node with every span and raw spelling removed: what the program means."""

@@ -261,7 +261,7 @@ def parse(source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:
 
 def _escape_errors(source: Source, module: ast.Module) -> list[Diagnostic]:
     diagnostics = []
-    for string in _strings(module):
+    for string in module.strings():
         for offset, text in bad_escapes(string.raw):
             start = string.span.start + offset
             diagnostics.append(error(
@@ -270,17 +270,3 @@ def _escape_errors(source: Source, module: ast.Module) -> list[Diagnostic]:
                 "the escapes are \\\" \\\\ \\n \\t; write \\\\ for a backslash",
             ))
     return diagnostics
-
-
-def _strings(module: ast.Module):
-    for item in module.items:
-        if isinstance(item, ast.Use):
-            yield item.path
-        elif isinstance(item, ast.Role):
-            yield item.description
-        else:
-            for team_item in item.items:
-                if isinstance(team_item, ast.GoalField):
-                    yield team_item.value
-                elif isinstance(team_item, ast.Agent) and team_item.duty:
-                    yield from (f.value for f in team_item.fields if isinstance(f, ast.DutyField))

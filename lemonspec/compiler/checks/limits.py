@@ -16,7 +16,7 @@ def run(unit: Unit):
                 "E0902", f"team '{team.name.text}' has {len(team.agents)} agents; the limit is "
                 f"{limits.max_agents}", path, team.name.span,
                 "split the work into smaller teams, or raise Limits.max_agents"))
-    for string in _strings(unit.module):
+    for string in unit.module.strings():
         if len(string.value) > limits.max_string_chars:
             diagnostics.append(error(
                 "E0903", f"string of {len(string.value)} characters; the limit is "
@@ -27,20 +27,6 @@ def run(unit: Unit):
                 "E0905", f"name of {len(name.text)} characters; the limit is "
                 f"{limits.max_name_chars}", path, name.span, "use a shorter name"))
     return diagnostics
-
-
-def _strings(module: ast.Module):
-    for item in module.items:
-        if isinstance(item, ast.Use):
-            yield item.path
-        elif isinstance(item, ast.Role):
-            yield item.description
-        else:
-            for node in item.items:
-                if isinstance(node, ast.GoalField):
-                    yield node.value
-                elif isinstance(node, ast.Agent):
-                    yield from (f.value for f in node.fields if isinstance(f, ast.DutyField))
 
 
 def _names(module: ast.Module):
