@@ -134,12 +134,15 @@ class GenerationBounds:
         return header + goal + agents * agent + output
 
 
+DEFAULT_BOUNDS = GenerationBounds()
+
+
 def generation_grammar(
     *,
     base_roles: Iterable[str] | None = None,
     levels: Iterable[str] | None = None,
     declared_agents: Sequence[str] | None = None,
-    bounds: GenerationBounds = GenerationBounds(),
+    bounds: GenerationBounds = DEFAULT_BOUNDS,
 ) -> str:
     """Lark text (for llguidance) for an orchestrator: a subset of `strict_grammar`'s teams.
 
@@ -166,9 +169,22 @@ def generation_grammar(
     definitions["agent_fields"] = _fields_rule("agent_fields", "after_field")
     if declared_agents is None:
         definitions["agents"] = _repeated("agents", "agent", bounds.max_agents)
+        # A list naming more agents than a team can hold is never valid; bounded, it also
+        # keeps every sentence within max_bytes.
+        definitions["after_field"] = _bounded_list(definitions["after_field"],
+                                                   bounds.max_agents - 1)
+        definitions["vote"] = _bounded_list(definitions["vote"], bounds.max_agents)
     else:
         definitions.update(_scoped_agents(definitions, tuple(declared_agents), bounds))
     return _join(definitions)
+
+
+def _bounded_list(definition: str, most: int) -> str:
+    """The definition with its list of agent references cut to `most` names."""
+    more = f' ("," _sp agent_ref){{0,{most - 1}}}' if most > 1 else ""
+    bounded, count = _REF_LIST.subn(f"agent_ref{more}", definition)
+    assert count == 1, f"no list of agent references in {definition!r}: lemon.lark changed"
+    return bounded
 
 
 def _fields_rule(head: str, after_rule: str | None) -> str:

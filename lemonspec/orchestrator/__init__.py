@@ -16,7 +16,11 @@ from lemonspec.orchestrator.constraint import Scope
 from lemonspec.orchestrator.decoding import Decoded, Sample, Step, decode, sample_specs
 from lemonspec.orchestrator.models import load_orchestrator
 from lemonspec.orchestrator.prompt import (
-    PROMPT_VERSION, chat_prompt, family_of, orchestrator_prompt, roles_in_scope,
+    PROMPT_VERSION,
+    chat_prompt,
+    family_of,
+    orchestrator_prompt,
+    roles_in_scope,
 )
 from lemonspec.orchestrator.remote import RemoteSample, sample_remote
 from lemonspec.orchestrator.validity import SpecCheck, check_spec, spec_text

@@ -48,8 +48,8 @@ def generate(task, dataset, index, split, family, model, samples, seed, temperat
     task_text = item.prompt if item else task
     family = _family(dataset) if dataset else family
     scope = Scope.for_family(family, bind_agents=not unbound)
-    options = dict(num_samples=samples, temperature=temperature, top_p=top_p, scope=scope,
-                   seed=seed)
+    options = {"num_samples": samples, "temperature": temperature, "top_p": top_p,
+               "scope": scope, "seed": seed}
     texts, constrained = _generate(model, task_text, family, not unconstrained, max_new_tokens,
                                    options)
     stem = f"{dataset}-{index}" if dataset else "task"

@@ -21,7 +21,7 @@ import torch
 from lemonspec.compiler.stdlib import role_pool, standard_roles
 from lemonspec.compiler.unit import DEFAULT_LEVELS
 from lemonspec.grammar.layout import INDENT, KEYWORDS
-from lemonspec.grammar.variants import GenerationBounds, generation_grammar
+from lemonspec.grammar.variants import DEFAULT_BOUNDS, GenerationBounds, generation_grammar
 
 # An agent declaration as the canonical layout prints it, complete once its `:` is written.
 AGENT_DECLARATION = re.compile(
@@ -39,7 +39,7 @@ class Scope:
     base_roles: tuple[str, ...] | None = attrs.field(default=None, converter=_optional_tuple)
     levels: tuple[str, ...] | None = attrs.field(default=None, converter=_optional_tuple)
     bind_agents: bool = True
-    bounds: GenerationBounds = GenerationBounds()
+    bounds: GenerationBounds = DEFAULT_BOUNDS
 
     @classmethod
     def for_family(cls, family: str | None, levels=DEFAULT_LEVELS, **options) -> Scope:
@@ -55,6 +55,9 @@ class Scope:
     def max_tokens(self) -> int:
         """Enough new tokens for any sentence to finish (a token is at least one byte)."""
         return self.bounds.max_bytes(base_roles=self.base_roles, levels=self.levels)
+
+
+UNRESTRICTED = Scope()  # any names, agents bound
 
 
 @attrs.frozen(eq=False)

@@ -43,7 +43,8 @@ class Template:
 
 @functools.cache
 def template() -> Template:
-    text = resources.files(__package__).joinpath("prompts").joinpath(TEMPLATE_FILE).read_text("utf-8")
+    folder = resources.files(__package__).joinpath("prompts")
+    text = folder.joinpath(TEMPLATE_FILE).read_text(encoding="utf-8")
     body, *sections = _EXAMPLE_HEADER.split(text)
     examples = dict(zip(sections[::2], (s.rstrip("\n") for s in sections[1::2])))
     return Template(string.Template(body.rstrip("\n")), examples)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from lemonspec.orchestrator.constraint import Scope
+from lemonspec.orchestrator.constraint import UNRESTRICTED, Scope
 
 # LiteLLM providers whose servers accept a grammar in the request body.
 GRAMMAR_PROVIDERS = ("hosted_vllm/",)
@@ -45,7 +45,7 @@ def grammar_body(scope: Scope) -> dict:
 
 def sample_remote(model: str, prompts: Sequence[str], *, num_samples: int = 1,
                   temperature: float = 1.0, top_p: float = 1.0, max_tokens: int | None = None,
-                  scope: Scope = Scope(), constrained: bool | None = None, seed: int = 0,
+                  scope: Scope = UNRESTRICTED, constrained: bool | None = None, seed: int = 0,
                   **litellm_params) -> list[RemoteSample]:
     """`num_samples` specs per prompt (prompt-major) from a LiteLLM model.
 

@@ -5,7 +5,6 @@ acyclic), and its token offsets reproduce its text."""
 
 import functools
 
-import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -112,7 +111,7 @@ def test_the_same_seed_gives_the_same_samples(tiny_model, tokenizer):
 
 def test_greedy_decoding_does_not_depend_on_the_batch(tiny_model, tokenizer):
     prompts = [prompt_for(3)[0], prompt_for(10)[0]]
-    options = dict(num_samples=2, temperature=0.0, scope=small_scope())
+    options = {"num_samples": 2, "temperature": 0.0, "scope": small_scope()}
     alone = sample_specs(tiny_model, tokenizer, prompts, batch_size=1, **options)
     together = sample_specs(tiny_model, tokenizer, prompts, batch_size=8, **options)
     assert [s.text for s in alone] == [s.text for s in together]
@@ -127,15 +126,15 @@ def test_the_models_training_mode_is_restored(tiny_model, tokenizer):
         tiny_model.eval()
 
 
-@pytest.mark.parametrize("family", ["math", "mmlu", "code"])
-def test_base_roles_and_levels_stay_in_scope(tiny_model, tokenizer, family):
+def test_each_prompt_keeps_its_own_scope(tiny_model, tokenizer):
     from lemonspec.compiler.stdlib import role_pool
 
-    scope = small_scope(family, levels=("low", "high"))
-    for sample in sample_specs(tiny_model, tokenizer, [prompt_for(0)[0]], num_samples=3,
-                               seed=2, scope=scope):
-        module = check_spec(sample.text, levels=("low", "high"))
-        assert module.ok, module.codes
+    families = ("math", "mmlu", "code")
+    scopes = [small_scope(f, levels=("low", "high")) for f in families]
+    samples = sample_specs(tiny_model, tokenizer, [prompt_for(0)[0]] * 3, num_samples=2,
+                           seed=2, scope=scopes)
+    for sample in samples:
+        assert check_spec(sample.text, levels=("low", "high")).ok
         roles = {line.split(": ")[1].split(" ")[0] for line in sample.text.splitlines()
                  if line.startswith("    agent ")}
-        assert roles <= set(role_pool(family))
+        assert roles <= set(role_pool(families[sample.prompt_index]))

@@ -1,18 +1,27 @@
 """The generation variant of lemon.lark: what an orchestrator may write, with or without
 scope binding (grammar/variants.py, orchestrator/constraint.py)."""
 
+import random
+
+import attrs
 import llguidance
+import numpy as np
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 from lemonspec.compiler import format_text
 from lemonspec.grammar.variants import GenerationBounds, generation_grammar, keywords
-from lemonspec.orchestrator import check_spec
-from lemonspec.orchestrator.constraint import GrammarConstraint, MatcherFactory, vocabulary
+from lemonspec.orchestrator import Scope, check_spec
+from lemonspec.orchestrator.constraint import (
+    GrammarConstraint,
+    MatcherFactory,
+    Vocabulary,
+    vocabulary,
+)
 from lemonspec.orchestrator.offsets import TextAssembler
 from lemonspec.orchestrator.prompt import template
-from lemonspec.orchestrator import Scope
 from tests.compiler.strategies import team_models
 
 
@@ -38,8 +47,8 @@ def accepts(grammar: str, text: str) -> bool:
     return matcher.consume_tokens(list(text.encode())) and matcher.is_accepting()
 
 
-MATH = dict(base_roles=("MathSolver", "MathAnalyst", "Inspector", "ProgrammingExpert"),
-            levels=("small", "medium", "large"))
+MATH = {"base_roles": ("MathSolver", "MathAnalyst", "Inspector", "ProgrammingExpert"),
+        "levels": ("small", "medium", "large")}
 TEAM = '''team t {
     goal: "Solve it."
 
@@ -58,8 +67,8 @@ TEAM = '''team t {
 
 
 def test_the_keywords_are_read_from_the_grammar():
-    assert keywords() == set("use role team agent goal duty capacity after output vote "
-                             "description".split())
+    assert keywords() == {"use", "role", "team", "agent", "goal", "duty", "capacity", "after",
+                          "output", "vote", "description"}
 
 
 @pytest.mark.parametrize("family", ["math", "mmlu", "code"])
@@ -97,6 +106,17 @@ def test_padding_repeats_and_names_out_of_scope_are_rejected(change):
     old, new = change
     assert old in TEAM
     assert not accepts(generation_grammar(**MATH), TEAM.replace(old, new, 1))
+
+
+def test_lists_of_agents_are_bounded_without_binding_too():
+    bounds = GenerationBounds(max_agents=3)
+    two, three = "after: a, a", "after: a, a, a"
+    assert accepts(generation_grammar(bounds=bounds), TEAM.replace("after: a", two))
+    assert not accepts(generation_grammar(bounds=bounds), TEAM.replace("after: a", three))
+    assert accepts(generation_grammar(bounds=bounds),
+                   TEAM.replace("output: b", "output: vote(a, b, a)"))
+    assert not accepts(generation_grammar(bounds=bounds),
+                       TEAM.replace("output: b", "output: vote(a, b, a, b)"))
 
 
 def test_the_number_of_agents_is_bounded():
@@ -139,7 +159,7 @@ ascii_lines = st.lists(words, min_size=1, max_size=5).map(" ".join)
 def render(team) -> str:
     """fmt's layout with the generation variant's choices: a goal first, fields in order,
     an output always (the only sink when the team gave none)."""
-    quote = lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'  # noqa: E731
+    quote = lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
     sep = ", "
     lines = [f"team {team.name} {{"]
     if team.goal is not None:
@@ -163,7 +183,6 @@ def render(team) -> str:
 def test_random_formatted_teams_are_accepted(team, data):
     strings = {"goal": team.goal, **{a.name: a.duty for a in team.agents}}
     replaced = {k: data.draw(ascii_lines) for k, v in strings.items() if v is not None}
-    import attrs
     team = attrs.evolve(
         team, goal=replaced.get("goal"),
         agents=tuple(attrs.evolve(a, duty=replaced.get(a.name)) for a in team.agents))
@@ -174,7 +193,8 @@ def test_random_formatted_teams_are_accepted(team, data):
 
 # ---- scope binding: the grammar is rebuilt at each agent declaration --------------------
 
-def bound_accepts(tokenizer, text: str, scope=Scope.for_family("math")) -> bool:
+def bound_accepts(tokenizer, text: str) -> bool:
+    scope = Scope.for_family("math")
     constraint = GrammarConstraint(MatcherFactory(vocabulary(tokenizer), scope))
     assembler = TextAssembler()
     try:
@@ -205,3 +225,41 @@ def test_binding_rejects_unbound_names_cycles_and_duplicates(tokenizer, change):
     assert changed != TEAM
     assert accepts(generation_grammar(**MATH), changed)  # the context-free grammar cannot
     assert not bound_accepts(tokenizer, changed)
+
+
+# ---- random walks through the grammar, byte by byte -------------------------------------
+
+BYTE_VOCABULARY = Vocabulary(None, BYTES, ByteTokenizer.tokens, frozenset({256}))
+
+
+def random_walk(factory: MatcherFactory, rng: random.Random) -> tuple[str, int]:
+    """A sentence drawn byte by byte, each allowed byte equally likely: unlike a language
+    model, this walk takes every branch (long lists, long names) often. (text, bytes)."""
+    scope = factory.scope
+    constraint = GrammarConstraint(factory)
+    assembler, length = TextAssembler(), 0
+    bitmask = torch.zeros((1, 9), dtype=torch.int32)
+    while not constraint.done and length <= scope.max_tokens():
+        constraint.fill_mask(bitmask, 0)
+        allowed = np.flatnonzero(np.unpackbits(bitmask.numpy().view(np.uint8),
+                                               bitorder="little")[:256])
+        token = int(rng.choice(allowed))
+        piece = assembler.add(bytes([token]))
+        constraint.consume(token, assembler.text, piece)
+        length += 1
+    return assembler.finish()[0], length
+
+
+@pytest.mark.parametrize("bounds, walks",
+                         [(GenerationBounds(), 20), (GenerationBounds(3, 8, 16), 100)],
+                         ids=["default-bounds", "small-bounds"])
+@pytest.mark.parametrize("binding", ["bound", "unbound", "unscoped"])
+def test_random_walks_end_within_max_bytes_as_formatted_teams(bounds, walks, binding):
+    scope = Scope() if binding == "unscoped" else Scope.for_family("math")
+    scope = attrs.evolve(scope, bind_agents=binding == "bound", bounds=bounds)
+    rng, factory = random.Random(f"{binding}-{walks}"), MatcherFactory(BYTE_VOCABULARY, scope)
+    for _ in range(walks):
+        text, length = random_walk(factory, rng)
+        check = check_spec(text)
+        assert length <= scope.max_tokens() and check.parses and check.formatted, text
+        assert check.ok or binding != "bound", (text, check.codes)
