@@ -16,6 +16,7 @@ LAZY_COMMANDS = {
     "bench": "lemonspec.benchmarks.cli:bench",
     "report": "lemonspec.benchmarks.cli:report",
     "baselines": "lemonspec.benchmarks.cli:baselines",
+    "generate": "lemonspec.orchestrator.cli:generate",
     "train": "lemonspec.training.cli:train",
 }
 
