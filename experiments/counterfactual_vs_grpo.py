@@ -172,9 +172,9 @@ def _fmt(value, spec=".3f"):
 
 def summary_table(summaries: dict, target: float) -> str:
     lines = [f"Reward target (moving average over {WINDOW} steps): {target}", "",
-             "| arm | runs | reached | steps to target | calls to target | final reward | "
+             ("| arm | runs | reached | steps to target | calls to target | final reward | "
              "final accuracy | worker tokens/run | extra calls (cache) | extra calls (no cache)"
-             " | extra tokens |", "|" + "---|" * 11]
+             " | extra tokens |"), "|" + "---|" * 11]
     for arm in ARMS:
         rows = [s for (a, _), s in summaries.items() if a == arm]
         if not rows:
@@ -201,8 +201,8 @@ def summary_table(summaries: dict, target: float) -> str:
 
 def family_table(summaries: dict) -> list[str]:
     lines = ["", "Counterfactual edits (mean over seeds):", "",
-             f"| arm | family | edits/run | mean abs Delta (first {EARLY} steps) | "
-             "mean abs Delta |", "|---|---|---|---|---|"]
+             (f"| arm | family | edits/run | mean abs Delta (first {EARLY} steps) | "
+             "mean abs Delta |"), "|---|---|---|---|---|"]
     for arm, settings in ARMS.items():
         rows = [s for (a, _), s in summaries.items() if a == arm]
         if not rows or not settings["enabled"]:

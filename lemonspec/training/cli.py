@@ -83,7 +83,7 @@ def sft(config_path, skip_eval):
 
     config = _load(config_path, None, None)
     before = None if skip_eval else _validity(config, None)
-    trainer, model, tokenizer = train_sft(config, progress=True)
+    _, model, tokenizer = train_sft(config, progress=True)
     click.echo(f"saved: {config.sft.output_dir}")
     if before is not None:
         after = _validity(config, (model, tokenizer))

@@ -23,12 +23,12 @@ import torch
 
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is experimental in TRL
 
-from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR  # noqa: E402
-from trl import GRPOConfig, GRPOTrainer  # noqa: E402
-from trl.trainer.utils import nanstd  # noqa: E402
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+from trl import GRPOConfig, GRPOTrainer
+from trl.trainer.utils import nanstd
 
-from lemonspec.training.config import Config  # noqa: E402
-from lemonspec.training.rollout import CREDIT_FIELD, REWARD_FIELD, LemonRollout  # noqa: E402
+from lemonspec.training.config import Config
+from lemonspec.training.rollout import CREDIT_FIELD, REWARD_FIELD, LemonRollout
 
 STATE_FILE = "lemon_state.json"
 # TRL's configs still take `gradient_checkpointing`, which transformers 5 calls deprecated.
@@ -118,17 +118,18 @@ def grpo_args(config: Config, reward_weights: list[float]) -> GRPOConfig:
     """TRL's GRPOConfig from ours; the [trl] table overrides or adds anything."""
     train, sampling = config.train, config.sampling
     on_cpu = not torch.cuda.is_available()
-    args = dict(
-        output_dir=train.output_dir, max_steps=train.max_steps,
-        learning_rate=train.learning_rate,
-        per_device_train_batch_size=train.tasks_per_step * sampling.num_generations,
-        gradient_accumulation_steps=1, num_generations=sampling.num_generations,
-        temperature=sampling.temperature, top_p=sampling.top_p,
-        save_strategy="steps", save_steps=train.save_steps, logging_steps=train.logging_steps,
-        seed=train.seed, data_seed=train.seed, reward_weights=reward_weights,
-        report_to=_reporters(), disable_tqdm=True, use_cpu=on_cpu, bf16=False,
-        gradient_checkpointing=False, remove_unused_columns=False,
-    )
+    args = {
+        "output_dir": train.output_dir, "max_steps": train.max_steps,
+        "learning_rate": train.learning_rate,
+        "per_device_train_batch_size": train.tasks_per_step * sampling.num_generations,
+        "gradient_accumulation_steps": 1, "num_generations": sampling.num_generations,
+        "temperature": sampling.temperature, "top_p": sampling.top_p,
+        "save_strategy": "steps", "save_steps": train.save_steps,
+        "logging_steps": train.logging_steps, "seed": train.seed, "data_seed": train.seed,
+        "reward_weights": reward_weights, "report_to": _reporters(), "disable_tqdm": True,
+        "use_cpu": on_cpu, "bf16": False, "gradient_checkpointing": False,
+        "remove_unused_columns": False,
+    }
     return GRPOConfig(**{**args, **config.trl})
 
 

@@ -4,8 +4,8 @@ decisions, and what the counterfactual costs with the node cache."""
 from __future__ import annotations
 
 import json
-
 import tomllib
+
 from click.testing import CliRunner
 
 from lemonspec.cli import main

@@ -11,7 +11,11 @@ from lemonspec.compiler import compile_text
 from lemonspec.compiler.edits import legal_edits
 from lemonspec.runtime import MemoryCache, run_team
 from lemonspec.training.simulator import (
-    COMPLETION_TOKENS, SAMPLE_KEY, TASK_TYPES, Simulator, sigmoid,
+    COMPLETION_TOKENS,
+    SAMPLE_KEY,
+    TASK_TYPES,
+    Simulator,
+    sigmoid,
 )
 
 CHAIN = """team t {
