@@ -10,30 +10,11 @@ from lemonspec.compiler import format_text
 from lemonspec.grammar import grammar_text
 from lemonspec.grammar.variants import strict_grammar
 from tests.compiler.strategies import specs
+from tests.llguidance_bytes import BYTES as TOKENIZER
+from tests.llguidance_bytes import llguidance_accepts
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("**/*.lemon"))
 VALID = [p for p in EXAMPLES if "invalid" not in p.parts]
-
-
-class ByteTokenizer:
-    """One token per byte: llguidance then accepts exactly the grammar's sentences."""
-
-    eos_token_id = 256
-    bos_token_id = None
-    tokens = (*(bytes([i]) for i in range(256)), b"<eos>")
-    special_token_ids = (256,)
-
-    def __call__(self, text):
-        return list(text if isinstance(text, bytes) else text.encode())
-
-
-TOKENIZER = llguidance.LLTokenizer(llguidance.TokenizerWrapper(ByteTokenizer()))
-
-
-def llguidance_accepts(grammar: str, text: str) -> bool:
-    matcher = llguidance.LLMatcher(TOKENIZER, llguidance.LLMatcher.grammar_from_lark(grammar),
-                                   log_level=0)
-    return matcher.consume_tokens(list(text.encode())) and matcher.is_accepting()
 
 
 def lark_accepts(text: str) -> bool:

@@ -4,7 +4,6 @@ scope binding (grammar/variants.py, orchestrator/constraint.py)."""
 import random
 
 import attrs
-import llguidance
 import numpy as np
 import pytest
 import torch
@@ -23,28 +22,11 @@ from lemonspec.orchestrator.constraint import (
 from lemonspec.orchestrator.offsets import TextAssembler
 from lemonspec.orchestrator.prompt import template
 from tests.compiler.strategies import team_models
-
-
-class ByteTokenizer:
-    """One token per byte: llguidance then accepts exactly the grammar's sentences."""
-
-    eos_token_id = 256
-    bos_token_id = None
-    tokens = (*(bytes([i]) for i in range(256)), b"<eos>")
-    special_token_ids = (256,)
-
-    def __call__(self, text):
-        return list(text if isinstance(text, bytes) else text.encode())
-
-
-BYTES = llguidance.LLTokenizer(llguidance.TokenizerWrapper(ByteTokenizer()))
+from tests.llguidance_bytes import BYTES, ByteTokenizer, llguidance_accepts
 
 
 def accepts(grammar: str, text: str) -> bool:
-    matcher = llguidance.LLMatcher(BYTES, llguidance.LLMatcher.grammar_from_lark(grammar),
-                                   log_level=0)
-    assert not matcher.is_error(), matcher.get_error()
-    return matcher.consume_tokens(list(text.encode())) and matcher.is_accepting()
+    return llguidance_accepts(grammar, text)
 
 
 MATH = {"base_roles": ("MathSolver", "MathAnalyst", "Inspector", "ProgrammingExpert"),
