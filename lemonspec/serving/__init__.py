@@ -1,0 +1,1 @@
+"""Serving engines (vLLM) started and driven from lemonspec."""

@@ -1,0 +1,59 @@
+"""`lemonc serve`: a vLLM server for the orchestrator and workers, in the foreground."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--model-dir", type=click.Path(file_okay=False),
+              help="A Hugging Face model folder (default: the embedded SmolLM2, exported once "
+                   "to --export-dir).")
+@click.option("--export-dir", type=click.Path(file_okay=False),
+              default=str(Path.home() / ".cache" / "lemonspec" / "smollm2-135m-hf"),
+              show_default=True, help="Where the embedded model is written as an HF folder.")
+@click.option("--name", "served_name", default=None,
+              help="The served model name [default: smollm2-135m, or the folder's name].")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--python", "python", default=None,
+              help="The Python of a virtual environment with vLLM [default: "
+                   "$LEMONSPEC_VLLM_PYTHON].")
+@click.option("--no-lora", is_flag=True, help="Do not enable runtime LoRA adapters.")
+@click.option("--export-only", is_flag=True, help="Write the HF folder and stop.")
+def serve(model_dir, export_dir, served_name, port, python, no_lora, export_only):
+    """Start a vLLM OpenAI-compatible server (llguidance grammars, runtime LoRA) and keep it
+    in the foreground; point profiles at http://127.0.0.1:PORT/v1 with a hosted_vllm/ model."""
+    from lemonspec.serving.vllm import (
+        EMBEDDED_SERVED_NAME,
+        ServerOptions,
+        VLLMUnavailable,
+        export_embedded,
+        start_server,
+    )
+
+    if model_dir is None:
+        click.echo(f"writing the embedded model to {export_dir} (once)", err=True)
+        model_dir = str(export_embedded(Path(export_dir)))
+        served_name = served_name or EMBEDDED_SERVED_NAME
+    if export_only:
+        click.echo(model_dir)
+        return
+    options = ServerOptions(model_dir=model_dir, served_name=served_name or Path(model_dir).name,
+                            port=port, lora=not no_lora)
+    click.echo(f"starting vLLM on 127.0.0.1:{port} (start-up takes minutes on a CPU)", err=True)
+    try:
+        server = start_server(options, python=python)
+    except VLLMUnavailable as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"serving {options.served_name} at {server.api_base} "
+               f"(model hosted_vllm/{options.served_name}); Ctrl-C stops it", err=True)
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
