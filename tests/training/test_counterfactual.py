@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from lemonspec.compiler import check_text
 from lemonspec.compiler.edits import FAMILIES
-from lemonspec.training.config import ConfigError, CounterfactualConfig
 from lemonspec.training.alignment import token_credit
+from lemonspec.training.config import ConfigError, CounterfactualConfig
 from lemonspec.training.counterfactual import FamilySampler, choose_edit
 
 SPEC = """team t {
