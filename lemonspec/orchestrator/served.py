@@ -101,3 +101,55 @@ def served_grammar(scope: Scope) -> str:
     from lemonspec.orchestrator.remote import grammar_body
 
     return grammar_body(scope)["structured_outputs"]["grammar"]
+
+
+def sample_served(engine: ServedEngine, tokenizer, prompts: Sequence[str], *,
+                  num_samples: int = 1, temperature: float = 1.0, top_p: float = 1.0,
+                  max_new_tokens: int | None = None, constrained: bool = True,
+                  scope: Scope | None = None, seed: int = 0, adapter: str | None = None,
+                  chat: bool = True) -> list:
+    """`num_samples` Samples per prompt (prompt-major, as decoding.sample_specs returns them)
+    from a vLLM server; `adapter` names a LoRA adapter loaded with `load_adapter`."""
+    import attrs as _attrs
+
+    from lemonspec.orchestrator.constraint import UNRESTRICTED, vocabulary
+    from lemonspec.orchestrator.decoding import UNCONSTRAINED_MAX_TOKENS, forced_sample
+    from lemonspec.orchestrator.offsets import assemble
+    from lemonspec.orchestrator.prompt import chat_prompt
+
+    scope = scope or UNRESTRICTED
+    vocab = vocabulary(tokenizer)
+    if max_new_tokens is None:
+        max_new_tokens = scope.max_tokens() if constrained else UNCONSTRAINED_MAX_TOKENS
+    grammar = served_grammar(scope) if constrained else None
+    samples = []
+    for index, prompt in enumerate(prompts):
+        text = chat_prompt(tokenizer, prompt) if chat else prompt
+        prompt_ids = tuple(tokenizer.encode(text, add_special_tokens=False))
+        completions = engine.complete(prompt_ids, n=num_samples, temperature=temperature,
+                                      top_p=top_p, max_tokens=max_new_tokens,
+                                      seed=seed + index, grammar=grammar, model=adapter)
+        for completion in completions:
+            ids, logprobs = _without_eos(completion, vocab.eos_ids)
+            if constrained:
+                sample = forced_sample(tokenizer, ids, scope)  # offsets and chosen marks
+                finish = "grammar" if completion.finish_reason == "stop" else "length"
+            else:
+                from lemonspec.orchestrator.decoding import Sample
+
+                spec, offsets = assemble(vocab.token_bytes[t] for t in ids)
+                sample = Sample(spec, ids, offsets, (), False, "eos", chosen=(True,) * len(ids))
+                finish = "eos" if completion.finish_reason == "stop" else "length"
+            samples.append(_attrs.evolve(sample, prompt_token_ids=prompt_ids,
+                                         finish_reason=finish, prompt_index=index,
+                                         logprobs=logprobs))
+    return samples
+
+
+def _without_eos(completion: Completion, eos_ids) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """The server ends a finished team with an end-of-sequence token; the in-process decoder
+    stops before it (the grammar admits nothing more), so the two agree on what was sampled."""
+    ids, logprobs = completion.token_ids, completion.logprobs
+    while ids and ids[-1] in eos_ids:
+        ids, logprobs = ids[:-1], logprobs[:-1]
+    return ids, logprobs
