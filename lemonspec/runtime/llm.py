@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -166,9 +165,9 @@ def _content(response: Any) -> str:
     return text
 
 
-# One Router per (event loop, endpoint): its cooldowns and in-flight counts are per process, and
-# its HTTP clients belong to the loop that made them.
-_routers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# One Router per endpoint for the process, so a server's cooldown holds for every agent and
+# run (LiteLLM keys its HTTP clients by event loop, so a Router outlives asyncio.run()).
+_routers: dict[tuple[Endpoint, str | None, float], Any] = {}
 
 
 def _complete(llm: Any, endpoint: Endpoint, config: LevelConfig) -> Callable[..., Any]:
@@ -178,14 +177,13 @@ def _complete(llm: Any, endpoint: Endpoint, config: LevelConfig) -> Callable[...
         server = {"api_base": endpoint.api_base[0]} if endpoint.api_base else {}
         return lambda **kw: llm.acompletion(model=endpoint.model, **server,
                                             **({"api_key": key} if key else {}), **kw)
-    routers = _routers.setdefault(asyncio.get_running_loop(), {})
-    router = routers.get((endpoint, key, config.cooldown))
+    router = _routers.get((endpoint, key, config.cooldown))
     if router is None:
         deployments = [{"model_name": endpoint.model,
                         "litellm_params": {"model": endpoint.model, "api_base": base,
                                            **({"api_key": key} if key else {})}}
                        for base in endpoint.api_base]
-        router = routers[(endpoint, key, config.cooldown)] = llm.Router(
+        router = _routers[(endpoint, key, config.cooldown)] = llm.Router(
             model_list=deployments, routing_strategy="simple-shuffle", num_retries=0,
             allowed_fails=0,  # the first failure takes a server out, so the retry goes elsewhere
             cooldown_time=config.cooldown)

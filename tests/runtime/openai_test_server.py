@@ -17,12 +17,12 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Rule = Callable[[dict[str, Any]], "str | None | dict[str, Any]"]
+Rule = Callable[[dict[str, Any]], "str | None | int | dict[str, Any]"]
 
 
 class OpenAITestServer:
     """Serves POST /v1/chat/completions with `rule(request_body)`: a str is the reply's
-    content, None a null content, a dict the whole response body."""
+    content, None a null content, an int an HTTP error status, a dict the whole body."""
 
     def __init__(self, name: str, rule: Rule | None = None) -> None:
         self.name = name
@@ -81,10 +81,13 @@ class OpenAITestServer:
                 with server._lock:
                     server.requests.append(body)
                 reply = server.rule(body)
-                if not isinstance(reply, dict):
+                status = 200
+                if isinstance(reply, int):
+                    status, reply = reply, {"error": {"message": f"test server: {reply}"}}
+                elif not isinstance(reply, dict):
                     reply = _completion(body, reply)
                 data = json.dumps(reply).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
