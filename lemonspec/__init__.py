@@ -96,7 +96,7 @@ def check_file(path: str | os.PathLike[str], *, levels: Sequence[str] | None = N
     return check_path(path, **_level_options(levels, default_level))
 
 
-def compile(source: str, *, path: str = "<text>", team: str | None = None,  # noqa: A001 - the API's verb, like re.compile
+def compile(source: str, *, path: str = "<text>", team: str | None = None,
             levels: Sequence[str] | None = None, default_level: str | None = None) -> TeamIR:
     """The IR of one team of a spec's text (`team`, or its only team). Raises CompileError,
     which carries the diagnostics."""

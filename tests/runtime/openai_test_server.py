@@ -15,7 +15,7 @@ import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 Rule = Callable[[dict[str, Any]], "str | None | int | dict[str, Any]"]
 
@@ -57,7 +57,7 @@ class OpenAITestServer:
                 with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
 
-    def __enter__(self) -> OpenAITestServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -75,7 +75,7 @@ class OpenAITestServer:
                 with server._lock:
                     server._connections.add(self.connection)
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with server._lock:

@@ -21,7 +21,7 @@ SPEC = "team t {\n    agent a: MathAnalyst {}\n    agent b: MathSolver { after: 
 
 
 def _blocks(page: str, language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", (DOCS / page).read_text(), re.S | re.M)
+    return re.findall(rf"^```{language}\n(.*?)^```", (DOCS / page).read_text(), re.DOTALL | re.MULTILINE)
 
 
 def test_importing_lemonspec_loads_nothing_heavy():
@@ -106,8 +106,8 @@ def test_the_examples_in_docs_api_run_as_written(docs_default_model, capsys):
     namespace: dict = {}
     for number, code in enumerate(blocks, 1):
         try:
-            exec(compile(code, f"docs/api.md example {number}", "exec"), namespace)
-        except Exception as exc:
+            exec(compile(code, f"docs/api.md example {number}", "exec"), namespace)  # noqa: S102 - the docs' own examples
+        except Exception as exc:  # noqa: BLE001 - any failure names its example
             pytest.fail(f"docs/api.md example {number} failed: {exc!r}\n{code}")
     printed = capsys.readouterr().out
     assert "[('analyst', 'small', ()), ('solver', 'large', ('analyst',))]" in printed
@@ -120,5 +120,5 @@ def test_the_profiles_in_docs_parse_and_the_key_table_is_the_codes():
         for text in _blocks(page, "toml"):
             parse_profile(text, page)
     table = (DOCS / "profiles.md").read_text().split("## Keys of", 1)[1].split("\n## ", 1)[0]
-    documented = re.findall(r"^\| `(\w+)` \|", table, re.M)
+    documented = re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE)
     assert documented == list(_LEVEL_KEYS)

@@ -126,8 +126,8 @@ def test_the_default_profile_can_be_chosen_by_environment(monkeypatch, tmp_path)
     ('levels = ["a"]\n[level.a]\nmodel = "m"\nmax_token = 64',
      r"unknown key `max_token` in \[level.a\] \(did you mean `max_tokens`\?\)"),
     ('levels = ["a"]\n[level.a]\nmodel = "m"\ntop_p = 0.9',
-     r"unknown key `top_p` in \[level.a\]; parameters passed to the provider go in a "
-     r"\[level.a.params\] table"),
+     (r"unknown key `top_p` in \[level.a\]; parameters passed to the provider go in a "
+     r"\[level.a.params\] table")),
     ('levels = ["a"]\n[defaults]\nretry = 2\n[level.a]\nmodel = "m"',
      r"`retry` in \[defaults\] \(did you mean `retries`\?\)"),
     ('levels = ["a"]\nconcurency = 3\n[level.a]\nmodel = "m"', r"did you mean `concurrency`"),
