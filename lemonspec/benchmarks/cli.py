@@ -97,12 +97,13 @@ def _profile(name, model, temperature):
 def _compile(spec, team, profile):
     from lemonspec.compiler import CompileError, compile_file
     from lemonspec.compiler.diagnostics import render_concise
-    from lemonspec.runtime import ProfileError, check_capacities
+    from lemonspec.runtime import ProfileError, check_capacities, check_models
 
     try:
         ir = compile_file(spec, team=team, levels=profile.levels,
                           default_level=profile.default_level)
         check_capacities(ir, profile)
+        check_models(profile, {agent.capacity for agent in ir.agents})  # before any item runs
     except CompileError as exc:
         click.echo(render_concise(exc.diagnostics), nl=False, err=True)
         sys.exit(EXIT_SPEC)
