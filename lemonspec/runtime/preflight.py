@@ -10,12 +10,16 @@ Tested in tests/runtime/test_preflight.py.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from lemonspec.runtime import embedded
 from lemonspec.runtime.profiles import Endpoint, Profile, ProfileError
 
 _IN_PROCESS = ("embedded", "fake")  # served here; LiteLLM's key check does not apply
+# Self-hosted servers have no default address (LiteLLM would send a hosted_vllm call to
+# api.openai.com): the variable LiteLLM reads when the profile gives no api_base.
+_SERVER_VARIABLES = {"hosted_vllm": "HOSTED_VLLM_API_BASE"}
 _CREDENTIALS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
 _checked: set[tuple[Endpoint, str | None]] = set()  # endpoints that passed, with their key
 
@@ -42,6 +46,10 @@ def _problem(endpoint: Endpoint) -> str | None:
         return None if embedded.embedded_installed() else embedded.EMBEDDED_MISSING
     if provider in _IN_PROCESS:
         return None
+    variable = _SERVER_VARIABLES.get(provider)
+    if variable and not endpoint.api_base and not os.environ.get(variable):
+        return (f"model {endpoint.model} needs its server's address: api_base in the profile, "
+                f"or ${variable}")
     if endpoint.api_key_env and not endpoint.api_key:
         return (f"model {endpoint.model} needs its key in ${endpoint.api_key_env} "
                 "(the profile's api_key_env): set it")

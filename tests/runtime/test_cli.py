@@ -170,3 +170,11 @@ def test_a_remote_model_override_is_retried_after_a_503(monkeypatch):
         result = _lemonc(GSM8K, "--input", "Q", "--model", "hosted_vllm/test")
     assert result.exit_code == 0, result.output  # the embedded profile's retries = 0 not kept
     assert "answer: Answer: 5" in result.output and len(server.requests) == 4
+
+
+def test_a_self_hosted_model_without_a_server_address_exits_2(monkeypatch):
+    monkeypatch.delenv("HOSTED_VLLM_API_BASE", raising=False)
+    result = _lemonc(GSM8K, "--input", "Q", "--model", "hosted_vllm/qwen")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert ("error: model hosted_vllm/qwen needs its server's address: api_base in the "
+            "profile, or $HOSTED_VLLM_API_BASE") in result.output
