@@ -48,6 +48,21 @@ def test_the_shipped_profiles():
     assert load_profile("openai").config("large").model == "openai/gpt-4o"
 
 
+def test_the_paper_profile_routes_each_level_to_its_own_servers(monkeypatch):
+    for level in ("SMALL", "MEDIUM", "LARGE"):
+        monkeypatch.delenv(f"LEMON_VLLM_{level}", raising=False)
+    paper = load_profile("paper-vllm")
+    servers = [paper.config(level).api_base for level in paper.levels]
+    assert len(set(servers)) == 3
+    for level in ("medium", "large"):  # a fallback runs on the smaller model's own server
+        [fallback] = paper.config(level).fallbacks
+        smaller = paper.levels[paper.levels.index(level) - 1]
+        assert fallback == paper.config(smaller).primary
+    monkeypatch.setenv("LEMON_VLLM_LARGE", "http://gpu-2:8000/v1,http://gpu-3:8000/v1")
+    assert load_profile("paper-vllm").config("large").api_base == (
+        "http://gpu-2:8000/v1", "http://gpu-3:8000/v1")
+
+
 def test_levels_defaults_and_passthrough_parameters(monkeypatch):
     monkeypatch.delenv("TEST_LEMON_BASE", raising=False)
     profile = parse_profile(TWO_LEVELS, "two")

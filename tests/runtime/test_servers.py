@@ -107,3 +107,13 @@ def _endpoint(table):
 
 def test_the_default_cap_is_documented_in_the_config():
     assert attrs.fields_dict(LevelConfig)["max_reply_chars"].default == 200_000
+
+
+@pytest.mark.parametrize("status, error", [(401, "AuthenticationError"), (404, "NotFoundError"),
+                                           (400, "BadRequestError")])
+def test_an_error_that_retrying_cannot_fix_is_not_retried(two_servers, status, error):
+    a, _ = two_servers
+    a.rule = lambda body: status
+    result = run_team_sync(team(ONE), "Q", profile=profile(api_base=a.api_base, retries=3))
+    assert not result.ok and len(a.requests) == 1
+    assert error in result.agent("solo").error and "after 1 attempt:" in result.agent("solo").error
