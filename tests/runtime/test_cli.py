@@ -178,3 +178,20 @@ def test_a_self_hosted_model_without_a_server_address_exits_2(monkeypatch):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert ("error: model hosted_vllm/qwen needs its server's address: api_base in the "
             "profile, or $HOSTED_VLLM_API_BASE") in result.output
+
+
+def test_an_oversized_reply_is_cut_and_the_cli_warns(tmp_path):
+    from .openai_test_server import OpenAITestServer
+
+    with OpenAITestServer("big", rule=lambda body: "y" * 5000) as server:
+        profile = tmp_path / "capped.toml"
+        profile.write_text('levels = ["small", "medium", "large"]\n[defaults]\n'
+                           f'model = "hosted_vllm/big"\napi_base = "{server.api_base}"\n'
+                           'max_reply_chars = 100\n'
+                           + "".join(f"[level.{lv}]\n" for lv in ("small", "medium", "large")))
+        result = _lemonc(GSM8K, "--input", "Q", "--profile", str(profile))
+    assert result.exit_code == 0, result.output
+    assert ("warning: agent 'analyst': the reply of hosted_vllm/big had 5,000 characters; kept "
+            "the first 100 (the profile's max_reply_chars)") in result.output
+    assert "answer: " + "y" * 100 + "\n[lemonspec: reply truncated: 5,000 characters" \
+        in result.output
