@@ -162,7 +162,8 @@ def _team(team: TeamIR | str | os.PathLike[str], name: str | None, profile: Prof
 
     if isinstance(team, TeamIR):
         return team
-    levels = {"levels": profile.levels, "default_level": profile.default_level}
     if isinstance(team, str):
-        return compile_text(team, team=name, **levels)
-    return compile_file(team, team=name, **levels)
+        return compile_text(team, team=name, levels=profile.levels,
+                            default_level=profile.default_level)
+    return compile_file(team, team=name, levels=profile.levels,
+                        default_level=profile.default_level)

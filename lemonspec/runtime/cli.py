@@ -8,7 +8,7 @@ import asyncio
 import json
 import sys
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import click
 
@@ -70,7 +70,7 @@ def run(file, team, task_input, input_file, profile, model, trace, replay, cache
         sys.exit(EXIT_RUN)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
