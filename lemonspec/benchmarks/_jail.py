@@ -427,9 +427,7 @@ def harness(test_fd, calls_fd, replies_fd, verdict_fd):
         exec(compiled(spec["test"], "test.py"), namespace)  # noqa: S102 - trusted tests
         namespace["check"](candidate)
     except BaseException as error:  # noqa: BLE001 - any failure of the tests is no pass
-        sys.stderr.write("".join(traceback.format_exception(
-            type(error), error, error.__traceback__.tb_next)))
-        sys.stderr.flush()
+        report(error)
         os._exit(1)
     os.write(verdict_fd, b"passed\n")
     os._exit(0)
@@ -476,9 +474,13 @@ def serve(source, calls_fd, replies_fd, entry_point):
 
 
 def report(error):
+    """The traceback without this script's frames: they only say where the run was."""
     flush(sys.stdout)
     with contextlib.suppress(Exception):
-        traceback.print_exception(type(error), error, error.__traceback__.tb_next)
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
+        lines = ["Traceback (most recent call last):\n"] if frames else []
+        lines += traceback.format_list(frames) + traceback.format_exception_only(type(error), error)
+        sys.stderr.write("".join(lines))
     flush(sys.stderr)
 
 
