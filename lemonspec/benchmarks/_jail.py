@@ -35,7 +35,6 @@ verdict pipe).
 
 import contextlib
 import ctypes
-import ctypes.util
 import errno as errnos
 import json
 import linecache
@@ -191,7 +190,9 @@ def load_seccomp():
             lib = ctypes.CDLL(name, use_errno=True)
             break
     else:
-        name = ctypes.util.find_library("seccomp")
+        from ctypes.util import find_library  # slow (runs ldconfig): only if the names fail
+
+        name = find_library("seccomp")
         if name is None:
             return None
         lib = ctypes.CDLL(name, use_errno=True)
@@ -319,7 +320,7 @@ def encode(value):
         return {"t": "bytes", "v": bytes(value).hex()}
     if isinstance(value, complex):
         return {"t": "complex", "v": [value.real, value.imag]}
-    raise TypeError(f"a {type(value).__name__} is not plain data")
+    raise TypeError(f"a {type(value).__name__}, which is not plain data")
 
 
 def _tagged(obj):
@@ -462,12 +463,15 @@ def serve(source, calls_fd, replies_fd, entry_point):
     while (call := receive(calls_fd)) is not None:
         _, args, kwargs = call
         try:
-            reply = ["ok", encode(function(*args, **kwargs))]
-        except TypeError as error:
-            reply = ["unplain", f"{entry_point} returned: {error}"]
+            result = function(*args, **kwargs)
         except BaseException as error:  # noqa: BLE001 - reported, then the harness decides
             report(error)
             reply = ["raised", f"{entry_point} raised {type(error).__name__}: {error}"]
+        else:
+            try:
+                reply = ["ok", encode(result)]
+            except (TypeError, RecursionError) as error:
+                reply = ["unplain", f"{entry_point} returned {error}"]
         flush(sys.stdout)
         send(replies_fd, reply)
     os._exit(0)

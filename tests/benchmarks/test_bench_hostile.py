@@ -208,7 +208,7 @@ def test_results_cross_as_plain_data_with_their_types():
 def test_a_result_that_is_not_plain_data_fails_and_says_so():
     result = run_humaneval("def f(x):\n", "    return object()\n",
                            "def check(candidate):\n    assert candidate(0) is not None\n", "f")
-    assert result.status == "failed" and "a object is not plain data" in result.detail
+    assert result.status == "failed" and "f returned a object, which is not plain data" in result.detail
 
 
 def test_an_exception_in_the_candidate_fails_with_its_traceback():
