@@ -1,18 +1,22 @@
-"""Per-sample cost of the HumanEval sandbox, this tree against an earlier revision, in one run.
+"""The HumanEval sandbox of this tree against an earlier revision, side by side in one run.
 
-Both versions score the canonical solutions of the committed fixture problems
-(tests/fixtures/humaneval/), interleaved sample by sample so that the machine's load falls
-on both alike. The earlier sandbox is taken from git (`--before`, default: the revision
-before the harness got a process of its own) into a temporary folder and imported from
-there. Prints the median and mean seconds per sample of each and their ratio.
+1. Forgeries: every hostile completion of tests/benchmarks/hostile/ through both; prints
+   which ones each scores "passed" (the target for this tree: none).
+2. Cost: both score the canonical solutions of the committed fixture problems
+   (tests/fixtures/humaneval/), interleaved sample by sample so that the machine's load
+   falls on both alike; prints the median and mean seconds per sample and their ratio.
 
-Run: python benchmarks/sandbox_cost.py [--before REV] [--rounds N]
+The earlier sandbox is taken from git (`--before`, default: the revision before the harness
+got a process of its own) into a temporary folder and imported from there.
+
+Run: python benchmarks/sandbox_before_after.py [--before REV] [--rounds N]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import statistics
 import subprocess
 import sys
@@ -20,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lemonspec.benchmarks import load
+from lemonspec.benchmarks import as_completion, extract_code, load
 from lemonspec.benchmarks import sandbox as after
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +41,23 @@ def earlier_sandbox(revision: str, folder: Path):
     return module
 
 
+def forgeries(items, before) -> None:
+    by_number = {item.id.rsplit("/", 1)[-1]: item for item in items}
+    corpus = sorted((ROOT / "tests" / "benchmarks" / "hostile").glob("*.py"))
+    passed = {"before": [], "after": []}
+    for path in corpus:
+        text = path.read_text()
+        item = by_number[re.search(r"^# problem: HumanEval/(\d+)$", text, re.MULTILINE)[1]]
+        entry = item.answer.entry_point
+        completion = as_completion(item.prompt, extract_code(text, entry), entry)
+        for name, module in (("before", before), ("after", after)):
+            if module.run_humaneval(item.prompt, completion, item.answer.test, entry,
+                                    timeout=5.0).passed:
+                passed[name].append(path.stem)
+    for name, stems in passed.items():
+        print(f"{name}: {len(stems)} of {len(corpus)} hostile completions passed: {stems}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="585fb92")
@@ -47,6 +68,7 @@ def main() -> None:
         before = earlier_sandbox(args.before, Path(folder))
         print("before:", before.isolation().describe())
         print("after: ", after.isolation().describe())
+        forgeries(items, before)
         times = {"before": [], "after": []}
         for _ in range(args.rounds):
             for item in items:
