@@ -27,7 +27,7 @@ ITEMS = {item.id.rsplit("/", 1)[-1]: item for item in load("humaneval", path=FIX
 ISOLATION = isolation()
 needs_private_root = pytest.mark.skipif(not ISOLATION.mount_ns, reason="no private root here")
 needs_seccomp = pytest.mark.skipif(not ISOLATION.seccomp, reason="no seccomp filter here")
-TIMEOUT = 5.0
+CORPUS_TIMEOUT = 3.0  # a timeout is no pass either; the runs that end early take < 1 s
 
 
 def problem_of(path: Path):
@@ -36,8 +36,7 @@ def problem_of(path: Path):
 
 
 def judge(item, completion: str):
-    return run_humaneval(item.prompt, completion, item.answer.test, item.answer.entry_point,
-                         timeout=TIMEOUT)
+    return run_humaneval(item.prompt, completion, item.answer.test, item.answer.entry_point)
 
 
 def test_the_corpus_holds_at_least_40_hostile_completions_on_fixture_problems():
@@ -47,7 +46,7 @@ def test_the_corpus_holds_at_least_40_hostile_completions_on_fixture_problems():
 
 @pytest.mark.parametrize("path", HOSTILE, ids=[path.stem for path in HOSTILE])
 def test_no_hostile_completion_passes(path):
-    result = run_code(problem_of(path), path.read_text(), timeout=TIMEOUT)
+    result = run_code(problem_of(path), path.read_text(), timeout=CORPUS_TIMEOUT)
     assert not result.passed and result.status in ("failed", "timeout"), result.detail[-2000:]
 
 
