@@ -130,11 +130,11 @@ def test_the_program_runs_as_an_unprivileged_uid():
     assert int(uid) in ISOLATION.uids and uid == euid and groups == "[]"
 
 
-def test_the_working_directory_is_writable_and_thrown_away():
-    before = set(Path(tempfile.gettempdir()).glob("lemon-sandbox-*"))
+def test_the_working_directory_is_writable_and_thrown_away(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # not /tmp: others' runs are there
     result = run("open('scratch.txt', 'w').write('ok')\nprint(open('scratch.txt').read())")
     assert result.passed and result.detail == "ok"
-    assert set(Path(tempfile.gettempdir()).glob("lemon-sandbox-*")) <= before
+    assert list(tmp_path.iterdir()) == []
 
 
 # ---- hostile programs ----
