@@ -456,9 +456,13 @@ def serve(source, calls_fd, replies_fd, entry_point):
     namespace = {"__name__": "__sandbox__", "__builtins__": __builtins__}
     try:
         exec(compiled(source, "program.py"), namespace)  # noqa: S102 - the whole point
-        function = namespace[entry_point]
     except BaseException as error:  # noqa: BLE001
         report(error)
+        os._exit(1)
+    function = namespace.get(entry_point)
+    if not callable(function):
+        sys.stderr.write(f"the program defines no function {entry_point}\n")
+        flush(sys.stderr)
         os._exit(1)
     while (call := receive(calls_fd)) is not None:
         _, args, kwargs = call
@@ -559,6 +563,7 @@ def humaneval(config, source, verdict_fd, test_fd):
         keep_only_fds(calls[0], replies[1])
         child(config, program_uid, None, work=True)
         serve(source, calls[0], replies[1], config["entry_point"])
+        raise SystemExit(1)  # only if the program patched os._exit: never into init's code
     harness_pid = os.fork()
     if harness_pid == 0:
         keep_only_fds(test_fd, calls[1], replies[0], verdict_fd)
@@ -570,13 +575,14 @@ def humaneval(config, source, verdict_fd, test_fd):
     os._exit(exit_code(status))
 
 
-def program_mode(config, source, nonce, verdict_fd):
+def program_mode(config, source, nonce):
     program_uid = (config["uids"] or (None,))[0]
     program = os.fork()
     if program == 0:
         keep_only_fds()
         child(config, program_uid, None, work=True)
         run(source, nonce)
+        raise SystemExit(1)  # only if the program patched os._exit: never into init's code
     keep_only_fds()
     wait_and_exit(program)
 
@@ -604,7 +610,7 @@ def main():
         humaneval(config, source, verdict_fd, test_fd)
     else:
         os.close(test_fd)
-        program_mode(config, source, nonce, verdict_fd)
+        program_mode(config, source, nonce)
 
 
 def become_init():
