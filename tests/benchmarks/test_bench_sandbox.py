@@ -2,10 +2,11 @@
 harness goes on. The last test checks that no sandbox process outlived its run.
 
 What holds on a machine where the probe finds uid drop and net/mount/pid namespaces (root
-on Linux): the program runs as a fresh unprivileged uid, so it cannot write or delete
-anything outside world-writable places; those (/tmp, /var/tmp, /dev/shm, /run/lock) are
-private tmpfs mounts that vanish with the run; it has no network; it sees and can signal
-only its own pid namespace, which dies with it.
+on Linux): the program runs as a fresh unprivileged uid in a private root that holds only
+the standard library and shared libraries (read-only) and a private /tmp that vanishes with
+the run, so it can neither read nor change the host's files; it has no network; it sees and
+can signal only its own pid namespace, which dies with it. The HumanEval verdict and the
+hostile completions are in test_bench_hostile.py.
 """
 
 import asyncio
