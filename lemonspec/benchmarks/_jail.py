@@ -384,7 +384,7 @@ def read_all(fd):
     chunks = []
     while chunk := os.read(fd, 1 << 16):
         chunks.append(chunk)
-    return b"".join(chunks).decode("utf-8", errors="surrogateescape")
+    return b"".join(chunks).decode("utf-8", errors="surrogatepass")
 
 
 # ---- the two sides of a HumanEval run ----

@@ -22,6 +22,7 @@ down to none, so that a laptop without namespaces still runs samples, with less 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import os
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -70,6 +72,13 @@ class Isolation:
     pid_ns: bool = False
     seccomp: bool = False  # no new user namespaces, no ptrace (libseccomp)
 
+    @property
+    def verdict_is_safe(self) -> bool:
+        """Without a private root (no /proc, no host files) and a pid namespace, a program
+        running as the caller could open the verdict pipe through /proc/PID/fd or read the
+        dataset: its HumanEval verdicts are then no better than its own word."""
+        return self.mount_ns and self.pid_ns
+
     def describe(self) -> str:
         uid = "none" if self.uids is None else f"{len(self.uids)} uid(s) from {self.uids.start}"
         spaces = [n for n in ("user", "net", "mount", "pid") if getattr(self, f"{n}_ns")]
@@ -105,7 +114,17 @@ def run_humaneval(
     in the sandbox and only answers calls; the tests run in the harness process."""
     tests = {"prompt": problem_prompt, "test": test, "entry_point": entry_point}
     limits = attrs.evolve(limits or Limits(), timeout=timeout)
-    return _run(problem_prompt + completion, limits, isolation(), tests)
+    found = isolation()
+    if not found.verdict_is_safe:
+        _warn_unsafe(found)
+    return _run(problem_prompt + completion, limits, found, tests)
+
+
+@functools.cache
+def _warn_unsafe(found: Isolation) -> None:
+    warnings.warn(f"HumanEval verdicts on this machine can be forged by the program "
+                  f"(sandbox: {found.describe()}); run as root or with user namespaces",
+                  RuntimeWarning, stacklevel=3)
 
 
 async def run_humaneval_async(*args, **kwargs) -> Result:
@@ -135,12 +154,16 @@ def isolation() -> Isolation:
 
 
 # Modules that are not loaded at start-up: an interpreter the sandbox uid cannot read fails.
-_PROBE = "import collections, json, math, socket\n"
+# A HumanEval run in miniature, so both processes and their pipes are tried; the imports
+# load extension modules, which need the shared libraries in a private root.
+_PROBE = "import collections, hashlib, json, math, socket\ndef double(x):\n    return 2 * x\n"
+_PROBE_TESTS = {"prompt": "", "entry_point": "double",
+                "test": "import collections, json, math\ndef check(f):\n    assert f(2) == 4\n"}
 
 
 def _probe() -> Isolation:
     for candidate in _candidates():
-        if _run(_PROBE, Limits(timeout=30.0), candidate).passed:
+        if _run(_PROBE, Limits(timeout=30.0), candidate, _PROBE_TESTS).passed:
             return candidate
     return Isolation(uids=None)
 

@@ -222,3 +222,14 @@ def test_keyword_arguments_and_prints_reach_the_candidate():
     result = run_humaneval("def f(x, y=0):\n", "    print('called', x, y)\n    return x - y\n",
                            "def check(candidate):\n    assert candidate(3, y=1) == 2\n", "f")
     assert result.passed and result.detail == "called 3 1"
+
+
+def test_a_machine_that_cannot_keep_the_verdict_private_says_so(monkeypatch):
+    weak = sandbox_module.Isolation(uids=None)
+    assert not weak.verdict_is_safe
+    monkeypatch.setattr(sandbox_module, "_probed", weak)
+    sandbox_module._warn_unsafe.cache_clear()
+    with pytest.warns(RuntimeWarning, match="can be forged by the program"):
+        assert run_humaneval("def f(x):\n", "    return 2 * x\n",
+                             "def check(candidate):\n    assert candidate(2) == 4\n", "f").passed
+    sandbox_module._warn_unsafe.cache_clear()
