@@ -282,6 +282,15 @@ def drop_capabilities():
     checked(libc.capset(ctypes.byref(header), (Data * 2)()), "capset")
 
 
+def low_numbers(*fds):
+    """The inherited pipes under new, low numbers: the caller may have had thousands of
+    files open, and keep_only_fds closes only below the open-files limit set later."""
+    moved = [os.dup(fd) for fd in fds]
+    for fd in fds:
+        os.close(fd)
+    return moved
+
+
 def keep_only_fds(*keep):
     """Close every descriptor but stdio and `keep`: a child holds only what it must."""
     low = 3
@@ -590,7 +599,7 @@ def program_mode(config, source, nonce):
 def main():
     global SECCOMP
     config = json.loads(sys.argv[1])
-    verdict_fd, test_fd = config["verdict_fd"], config["test_fd"]
+    verdict_fd, test_fd = low_numbers(config["verdict_fd"], config["test_fd"])
     nonce, _, source = read_all(0).partition("\n")
     stdin_from_null()
     uids = config["uids"]

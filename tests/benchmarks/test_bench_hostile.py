@@ -233,3 +233,24 @@ def test_a_machine_that_cannot_keep_the_verdict_private_says_so(monkeypatch):
         assert run_humaneval("def f(x):\n", "    return 2 * x\n",
                              "def check(candidate):\n    assert candidate(2) == 4\n", "f").passed
     sandbox_module._warn_unsafe.cache_clear()
+
+
+def test_the_program_holds_only_its_two_pipes_even_when_the_caller_has_many_files_open():
+    # With many files open here, the pipes get numbers above the sandbox's open-files
+    # limit (256), which closing "everything below the limit" would miss.
+    completion = (
+        "    return x + y\nimport os\n"
+        "def is_open(fd):\n"
+        "    try:\n        os.fstat(fd)\n        return True\n"
+        "    except OSError:\n        return False\n"
+        "print('open:', [fd for fd in range(3, 4096) if is_open(fd)])\n"
+    )
+    null = os.open(os.devnull, os.O_RDONLY)
+    filler = [os.dup(null) for _ in range(400)]
+    try:
+        result = judge(ADD, completion)
+    finally:
+        for fd in (null, *filler):
+            os.close(fd)
+    assert result.passed, result.detail
+    assert len(re.search(r"open: \[(.*)\]", result.detail)[1].split(", ")) == 2
