@@ -20,6 +20,7 @@ import pytest
 
 from lemonspec.benchmarks import canonical, isolation, load, run_code, run_humaneval, run_program
 from lemonspec.benchmarks import sandbox as sandbox_module
+from tests.benchmarks.test_bench_sandbox import no_sandbox_processes_within, sandbox_processes
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 HOSTILE = sorted((Path(__file__).parent / "hostile").glob("*.py"))
@@ -254,3 +255,7 @@ def test_the_program_holds_only_its_two_pipes_even_when_the_caller_has_many_file
             os.close(fd)
     assert result.passed, result.detail
     assert len(re.search(r"open: \[(.*)\]", result.detail)[1].split(", ")) == 2
+
+
+def test_no_sandbox_process_is_left_behind():  # keep last: after every hostile completion
+    assert no_sandbox_processes_within(5), sandbox_processes()

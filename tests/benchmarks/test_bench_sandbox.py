@@ -44,7 +44,10 @@ def assert_harness_still_works():
 
 
 def sandbox_processes() -> list[str]:
-    """Live processes that belong to a sandbox: a jail, or anything running as a sandbox uid."""
+    """Live processes that belong to a sandbox of this checkout: our jail (not another
+    checkout's, whose tests may be running on the same machine), or anything else running
+    as a sandbox uid."""
+    ours = str(sandbox_module._JAIL).encode()
     found = []
     for entry in Path("/proc").iterdir():
         try:
@@ -54,8 +57,8 @@ def sandbox_processes() -> list[str]:
             continue
         uid = int(re.search(r"^Uid:\s+(\d+)", status, re.MULTILINE)[1])
         state = re.search(r"^State:\s+(\w)", status, re.MULTILINE)[1]
-        in_sandbox = ISOLATION.uids is not None and uid in ISOLATION.uids
-        if state != "Z" and (in_sandbox or b"_jail.py" in cmdline):
+        as_sandbox_uid = ISOLATION.uids is not None and uid in ISOLATION.uids
+        if state != "Z" and (ours in cmdline or as_sandbox_uid and b"_jail.py" not in cmdline):
             found.append(f"{entry.name}: {cmdline[:80]!r}")
     return found
 
