@@ -28,16 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lemonspec.benchmarks.datasets import Item, format_number
+from lemonspec.benchmarks.datasets import Item
 from lemonspec.benchmarks.errors import Error
-from lemonspec.benchmarks.scoring import (
-    extract_choice,
-    extract_code,
-    extract_number,
-    numbers_match,
-    run_code,
-)
+from lemonspec.benchmarks.scoring import item_extractor, run_code
 from lemonspec.compiler.ir import TeamIR
+from lemonspec.runtime.answers import is_correct
 from lemonspec.runtime.profiles import Profile
 
 if TYPE_CHECKING:
@@ -260,15 +255,7 @@ def warm_up(profile: Profile) -> None:
 
 def answer_extractor(item: Item) -> Callable[[str], str | None]:
     """How an output agent's text becomes the item's answer (the vote compares these)."""
-    if item.kind == "number":
-        return lambda text: _number_text(extract_number(text))
-    if item.kind == "choice":
-        return lambda text: extract_choice(text, item.options)
-    return lambda text: extract_code(text, item.answer.entry_point).strip("\n") or None
-
-
-def _number_text(value) -> str | None:
-    return None if value is None else format_number(value)
+    return item_extractor(item)
 
 
 async def judge(item: Item, answer: str | None) -> tuple[bool, str | None]:
@@ -278,14 +265,7 @@ async def judge(item: Item, answer: str | None) -> tuple[bool, str | None]:
     if item.kind == "code":
         result = await asyncio.to_thread(run_code, item, answer)
         return result.passed, None if result.passed else result.status
-    if item.kind == "number":
-        return _numbers_equal(answer, item.answer), None
-    return answer == item.answer, None
-
-
-def _numbers_equal(answer: str, gold: str) -> bool:
-    value = extract_number(answer)
-    return value is not None and numbers_match(value, gold)
+    return is_correct(item.kind, answer, item.answer), None
 
 
 async def run_item(item: Item, ir: TeamIR, profile: Profile, limiter: asyncio.Semaphore,

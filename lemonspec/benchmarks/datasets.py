@@ -25,9 +25,9 @@ from urllib.parse import urlparse
 import attrs
 
 from lemonspec.benchmarks.errors import Error
+from lemonspec.runtime.answers import LETTERS, format_number
 
-Kind = Literal["number", "choice", "code"]
-LETTERS = "ABCDE"
+Kind = Literal["number", "choice", "code", "exact"]
 DATA_ENV = "LEMONSPEC_DATA"
 _DATA_HINT = (
     "pass --data PATH or set LEMONSPEC_DATA to a folder holding the benchmark folders "
@@ -77,13 +77,6 @@ class _Benchmark:
     read: Callable[[Path], Iterable[_Row]]
     to_item: Callable[[str, _Row], Item]  # (split, row) -> Item
     hub: _Hub
-
-
-def format_number(value: Decimal) -> str:
-    """The canonical text of a gold number: "5" for 5.0, "0.25", "-3", never an exponent."""
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
 
 
 # ---- reading native files: each yields rows that say where they came from ----
