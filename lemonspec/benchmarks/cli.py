@@ -171,7 +171,8 @@ def _bench_orchestrated(orchestrator, items, dataset, dataset_label, split_label
         def run(trace_writer, display):
             o.evaluate(writer, todo, profile, family=family, seed=seed,
                        concurrency=concurrency, trace=trace_writer,
-                       on_record=lambda record: (store.add(record), display.advance(record)))
+                       on_record=lambda record: (store.add(record), display.advance(record)),
+                       on_written=display.written)
 
         seconds = _with_progress(run, todo, profile, trace or _default_trace(out))
         records = [store.done[item.id] for item in items if item.id in store.done]
@@ -284,7 +285,7 @@ class _Display:
         )
 
         self.console = Console(stderr=True)
-        self.total, self.done, self.correct = total, 0, 0
+        self.total, self.done, self.correct, self.teams_written = total, 0, 0, 0
         self.progress = Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(),
             MofNCompleteColumn(), TextColumn("acc {task.fields[accuracy]}"),
@@ -301,6 +302,15 @@ class _Display:
             mark = "correct" if record["correct"] else "wrong"
             click.echo(f"[{self.done}/{self.total}] {record['id']}: {mark} "
                        f"({record['seconds']:.1f} s, acc {accuracy})", err=True)
+
+    def written(self, written) -> None:
+        """An orchestrator wrote an item's teams (they run once their chunk is written)."""
+        self.teams_written += 1
+        note = f"teams written for {self.teams_written}/{self.total} items"
+        self.progress.update(self.task, description=note)
+        if self.progress.disable:
+            click.echo(f"[team {self.teams_written}/{self.total}] {written.item.id}: written "
+                       f"in {written.seconds:.1f} s", err=True)
 
     def __enter__(self):
         self.progress.__enter__()

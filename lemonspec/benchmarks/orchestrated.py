@@ -388,20 +388,25 @@ def evaluate(writer: TeamWriter, items: Iterable[Item], profile: Profile, *,
              family: str | None = None, seed: int = 0, concurrency: int | None = None,
              trace: Any = None, bounds: Any = None,
              on_record: Callable[[Mapping[str, Any]], None] = lambda record: None,
+             on_written: Callable[[Written], None] = lambda written: None,
              ) -> list[dict[str, Any]]:
     """Evaluate the orchestrator on every item: one record per item, in item order.
 
     Items go in chunks of `concurrency` (default: the profile's): the orchestrator writes
     the chunk's teams one item after another, then the chunk's teams run together, and
     `on_record` sees each record the moment its item is judged (bench writes it to disk
-    then). An interrupt loses at most the chunk in progress. Call it outside an event loop.
+    then), `on_written` each item's teams as they are written (for progress displays). An
+    interrupt loses at most the chunk in progress. Call it outside an event loop.
     """
     context = Context(writer, profile, family, seed, trace, bounds)
     bound = concurrency or profile.concurrency
     items = list(items)
     records: dict[str, dict[str, Any]] = {}
     for start in range(0, len(items), bound):
-        written = [write_teams(item, context) for item in items[start:start + bound]]
+        written = []
+        for item in items[start:start + bound]:
+            written.append(write_teams(item, context))
+            on_written(written[-1])
         asyncio.run(_run_chunk(written, context, bound, records, on_record))
     return [records[item.id] for item in items]
 
