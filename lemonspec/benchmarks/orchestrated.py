@@ -136,6 +136,9 @@ def open_writer(orchestrator: str, decoding: Decoding = Decoding()) -> TeamWrite
     is neither a folder nor a LiteLLM model."""
     if orchestrator == LOCAL or Path(orchestrator).is_dir():
         return _local_writer(orchestrator, decoding)
+    if Path(orchestrator).is_file():
+        raise Error(f"{orchestrator} is a file; the orchestrator is the folder that holds it",
+                    f"give --orchestrator {Path(orchestrator).parent}")
     _check_remote_name(orchestrator)
     return RemoteWriter(orchestrator, decoding)
 
@@ -200,19 +203,21 @@ def _weights_digest(folder: Path) -> str:
 
 
 def _check_remote_name(orchestrator: str) -> None:
+    """LiteLLM must know the model's provider (its own lookup), else it is a mistyped
+    folder or name."""
     from lemonspec.runtime.providers import litellm
 
-    provider = orchestrator.split("/", 1)[0] if "/" in orchestrator else None
-    module = litellm()
-    custom = {entry["provider"] for entry in module.custom_provider_map}
-    if provider in set(module.provider_list) | custom:
+    try:
+        litellm().get_llm_provider(orchestrator)
         return
+    except Exception:  # noqa: BLE001, S110 - LiteLLM's "unknown provider" error; ours follows
+        pass
     if "/" in orchestrator or orchestrator.startswith((".", "~")):
         raise Error(f"no orchestrator folder {orchestrator}",
                     "give the folder `lemonc train` saved (a model or a LoRA adapter), "
                     "`local`, or a LiteLLM model string such as hosted_vllm/NAME")
     raise Error(f"unknown orchestrator {orchestrator!r}: not `local`, not a folder, and not "
-                "a LiteLLM model string (PROVIDER/MODEL)",
+                "a model LiteLLM knows",
                 "e.g. --orchestrator local, --orchestrator runs/grpo/final, "
                 "--orchestrator hosted_vllm/Qwen2.5-7B-Instruct")
 

@@ -39,3 +39,21 @@ def test_run_bench_and_reward_agree(item, output, answer, correct):
     assert score(item, output) is correct  # the scorer on the raw output
     # The trainer scores the runtime's (already extracted) answer: the same verdict.
     assert (extracted is not None and score(item, extracted)) is correct
+
+
+def test_the_trainers_tasks_judge_as_bench_does(tmp_path, monkeypatch):
+    """training/tasks.py builds each task's extractor and verdict from the same judge."""
+    pytest.importorskip("torch")  # the training package needs the train extra
+    import json
+
+    from lemonspec.training.config import DataConfig
+    from lemonspec.training.tasks import benchmark_tasks
+
+    (tmp_path / "gsm8k").mkdir()
+    rows = [{"question": "Split 3 pizzas among 4.", "answer": "3 / 4\n#### 0.75"}]
+    (tmp_path / "gsm8k" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setenv("LEMONSPEC_DATA", str(tmp_path))
+    [task] = benchmark_tasks(DataConfig(dataset="gsm8k", split="train", limit=None))
+    for output, _, correct in [(o, a, c) for i, o, a, c in CASES if i is NUMBER]:
+        answer = get_extractor(task.extractor)(output)  # what the rollout's team run gives
+        assert task.is_correct(answer) is correct, output
