@@ -119,6 +119,26 @@ def test_a_rerun_resumes_and_writes_no_team_twice(tmp_path):
     assert other.exit_code == 2 and "different run" in other.output and "decoding" in other.output
 
 
+def test_a_torn_last_line_is_cut_and_its_item_run_again(tmp_path):
+    """A kill mid-write leaves half a line; the rerun cuts it and redoes that item only."""
+    calls = []
+    orchestrator = scripted(lambda call: calls.append(1) or orchestrator_rule(call))
+    out = tmp_path / "orch.jsonl"
+    workers = scripted(worker_rule)
+
+    def run(*extra):
+        return bench("--orchestrator", orchestrator, "--dataset", ARITH, *ARITH_FIELDS,
+                     "--model", workers, "--out", out, *extra)
+
+    assert run("--limit", "3").exit_code == 0
+    lines = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(b"".join(lines[:-1]) + lines[-1][:40])  # the last item's line, torn
+    assert len(read_results(out).items) == 2
+    result = run("--limit", "3")
+    assert result.exit_code == 0 and "2 already in" in result.output and len(calls) == 4
+    assert len(read_results(out).items) == 3 and out.read_bytes().endswith(b"\n")
+
+
 def test_with_samples_the_answer_is_the_majority_of_the_teams(tmp_path):
     # The orchestrator tags each team by its seed; the workers answer right only for two
     # of the three tags, so the majority is right although one team is wrong.
