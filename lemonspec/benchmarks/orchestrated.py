@@ -9,7 +9,7 @@ function the trainer calls to evaluate itself. `lemonc bench --orchestrator` dri
 resumable results file (bench.py's `ResultsFile`), one line per item, so a rerun continues.
 
 Per item, k teams (k = Decoding.samples, 1 by default) are written for the item's prompt;
-each is checked once (`check_spec`); each valid one is run and its answer extracted by the
+each is checked once (by compiling it: every check, exactly one team); each valid one is run and its answer extracted by the
 judge (runtime/answers.py); the item's answer is the majority of the valid teams' answers
 (ties to the earliest sample). A team the compiler rejects (an unconstrained remote model
 may write one) is never run: it counts as no answer, and its first diagnostic is recorded.
@@ -303,33 +303,23 @@ async def run_written(written: Written, context: Context,
 
 async def _run_team(item: Item, team: WrittenTeam, index: int, context: Context,
                     limiter: asyncio.Semaphore | None) -> dict[str, Any]:
+    """Compile (the one check), run and extract the answer of one written team."""
     from lemonspec.compiler import CompileError, compile_text
-    from lemonspec.compiler.diagnostics import render_concise
-    from lemonspec.orchestrator import check_spec
     from lemonspec.runtime import ProfileError, check_capacities, run_team
 
     profile = context.profile
-    path = f"<{item.id} team {index}>"
     info = {"spec_hash": team_hash(team.text), "spec": team.text,
             "constrained": team.constrained, "finish_reason": team.finish_reason,
             "orchestrator_prompt_tokens": team.prompt_tokens,
             "orchestrator_completion_tokens": team.completion_tokens}
-    check = check_spec(team.text, levels=tuple(profile.levels), path=path)
     try:
-        if not check.ok:
-            raise CompileError(check.diagnostics)
-        ir = compile_text(team.text, path, levels=profile.levels,
+        ir = compile_text(team.text, f"<{item.id} team {index}>", levels=profile.levels,
                           default_level=profile.default_level)
         check_capacities(ir, profile)
     except CompileError as exc:
-        first = render_concise(exc.diagnostics[:1]).strip() if exc.diagnostics else None
-        return {**info, "valid": False, "diagnostic": first or _not_one_team(check),
-                "answer": None, "agents": None, "edges": None, "worker_tokens": 0,
-                "worker_cost": 0.0, "ok": True, "error": None}
+        return {**info, **_INVALID, "diagnostic": _first_error(exc.diagnostics)}
     except ProfileError as exc:
-        return {**info, "valid": False, "diagnostic": str(exc), "answer": None,
-                "agents": None, "edges": None, "worker_tokens": 0, "worker_cost": 0.0,
-                "ok": True, "error": None}
+        return {**info, **_INVALID, "diagnostic": str(exc)}
     result = await run_team(ir, item.prompt, profile=profile, limiter=limiter,
                             trace=context.trace, extractor=item_extractor(item), sample=index)
     return {**info, "valid": True, "diagnostic": None, "answer": result.answer,
@@ -339,8 +329,17 @@ async def _run_team(item: Item, team: WrittenTeam, index: int, context: Context,
             "error": next((a.error for a in result.failures), None)}
 
 
-def _not_one_team(check) -> str:
-    return "the spec does not hold exactly one team" if check.parses else "does not parse"
+# A team the compiler rejects is not run: no answer, no worker spent, no run that failed.
+_INVALID = {"valid": False, "answer": None, "agents": None, "edges": None, "worker_tokens": 0,
+            "worker_cost": 0.0, "ok": True, "error": None}
+
+
+def _first_error(diagnostics) -> str:
+    """The first error as `lemonc check` prints it (warnings do not make a team invalid)."""
+    from lemonspec.compiler.diagnostics import render_concise
+
+    errors = [d for d in diagnostics if d.is_error] or list(diagnostics)
+    return render_concise(errors[:1]).strip() if errors else "not a team"
 
 
 def _record(item: Item, teams: Sequence[Mapping[str, Any]], valid: Sequence[Mapping],
