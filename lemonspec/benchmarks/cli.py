@@ -91,6 +91,7 @@ def bench(spec, orchestrator, dataset, out, limit, split, seed, data, team, prof
                              or unconstrained):
         _fail("--samples, --orchestrator-temperature and --unconstrained need --orchestrator")
     chosen = _profile(profile, model, temperature)
+    ir = None if spec is None else _compile(spec, team, chosen)  # spec errors first: exit 1
     try:
         items, dataset_label, split_label = _items(
             dataset, split, data, limit, seed, question_field, answer_field, id_field, scorer)
@@ -101,7 +102,6 @@ def bench(spec, orchestrator, dataset, out, limit, split, seed, data, team, prof
                             chosen, out, concurrency, trace, samples, orchestrator_temperature,
                             unconstrained)
         return
-    ir = _compile(spec, team, chosen)
     try:
         store = b.ResultsFile.open(out, b.run_key(ir, dataset_label, split_label, seed, chosen))
     except Error as exc:
