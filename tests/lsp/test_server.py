@@ -196,7 +196,7 @@ def test_formatting_is_exactly_lemonc_fmt():
     assert len(edits) == 1 and edits[0].new_text == format_text(messy)
     assert (edits[0].range.start.line, edits[0].range.start.character) == (0, 0)
     assert (edits[0].range.end.line, edits[0].range.end.character) == (4, 0)
-    assert again == []
+    assert list(again) == []
 
 
 def test_rename_an_agent_and_a_local_role_across_the_file_and_refuse_a_standard_role():
