@@ -41,11 +41,13 @@ class Session:
         await self.client.stop()
 
     def open(self, path: Path, text: str | None = None) -> str:
+        """Open a document (again: it then gets a version no earlier publication had)."""
         uri = path.resolve().as_uri()
-        self.versions[uri] = 1
+        self.versions[uri] = self.versions.get(uri, 0) + 1000
+        self.diagnostics.pop(uri, None)
         self.client.text_document_did_open(types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(
-                uri=uri, language_id="lemon", version=1,
+                uri=uri, language_id="lemon", version=self.versions[uri],
                 text=path.read_text(encoding="utf-8") if text is None else text)))
         return uri
 

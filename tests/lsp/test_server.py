@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -20,24 +21,32 @@ from .client import ROOT, Session, position  # noqa: E402
 GSM8K = ROOT / "examples/gsm8k.lemon"
 
 
-def run(scenario):
-    """Run `scenario(session)` against a fresh server; the server must exit cleanly."""
-    async def main():
-        session = Session()
-        await session.start()
-        try:
-            return await scenario(session)
-        finally:
-            await session.stop()
+@pytest.fixture(scope="module")
+def server():
+    """One server process for the module, on an event loop in a thread of its own."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    session = Session()
+    asyncio.run_coroutine_threadsafe(session.start(), loop).result(60)
+    yield loop, session
+    asyncio.run_coroutine_threadsafe(session.stop(), loop).result(60)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
 
-    return asyncio.run(main())
+
+@pytest.fixture
+def run(server):
+    """run(scenario): await `scenario(session)` on the module's server."""
+    loop, session = server
+    return lambda scenario: asyncio.run_coroutine_threadsafe(scenario(session), loop).result(60)
 
 
 def ident(uri: str) -> types.TextDocumentIdentifier:
     return types.TextDocumentIdentifier(uri=uri)
 
 
-def test_diagnostics_are_lemonc_checks_across_imports(tmp_path: Path):
+def test_diagnostics_are_lemonc_checks_across_imports(run, tmp_path: Path):
     (tmp_path / "lib.lemon").write_text('role Helper {\n    description "no colon"\n}\n')
     main = tmp_path / "main.lemon"
     main.write_text(textwrap.dedent("""\
@@ -50,7 +59,7 @@ def test_diagnostics_are_lemonc_checks_across_imports(tmp_path: Path):
 
     async def scenario(session: Session):
         uri = session.open(main)
-        mine = await session.diagnostics_for(uri, 1)
+        mine = await session.diagnostics_for(uri, session.versions[uri])
         imported = await session.diagnostics_for((tmp_path / "lib.lemon").as_uri())
         return mine, imported
 
@@ -63,12 +72,12 @@ def test_diagnostics_are_lemonc_checks_across_imports(tmp_path: Path):
     assert [d.code for d in imported] == ["E0001"]  # the syntax error inside lib.lemon
 
 
-def test_diagnostics_follow_each_change_and_clear_when_fixed():
+def test_diagnostics_follow_each_change_and_clear_when_fixed(run):
     text = GSM8K.read_text(encoding="utf-8")
 
     async def scenario(session: Session):
         uri = session.open(GSM8K)
-        clean = await session.diagnostics_for(uri, 1)
+        clean = await session.diagnostics_for(uri, session.versions[uri])
         broken = session.change(uri, text.replace("after: analyst, solver",
                                                   "after: analyst, solvr"))
         typo = await session.diagnostics_for(uri, broken)
@@ -82,7 +91,7 @@ def test_diagnostics_follow_each_change_and_clear_when_fixed():
     assert (typo[0].range.start.line, typo[0].range.start.character) == (22, 24)
 
 
-def test_hover_shows_role_origin_and_agent_capacity_model_and_upstream():
+def test_hover_shows_role_origin_and_agent_capacity_model_and_upstream(run):
     text = GSM8K.read_text(encoding="utf-8")
 
     async def scenario(session: Session):
@@ -104,7 +113,7 @@ def test_hover_shows_role_origin_and_agent_capacity_model_and_upstream():
     assert "Solve the problem step by step" in role
 
 
-def test_an_imported_role_is_hovered_and_found_in_its_file(tmp_path: Path):
+def test_an_imported_role_is_hovered_and_found_in_its_file(run, tmp_path: Path):
     roles = tmp_path / "roles.lemon"
     roles.write_text((ROOT / "examples/roles/math.lemon").read_text(encoding="utf-8"))
     main = tmp_path / "main.lemon"
@@ -126,7 +135,7 @@ def test_an_imported_role_is_hovered_and_found_in_its_file(tmp_path: Path):
     assert found.range.start == position(roles.read_text(encoding="utf-8"), "UnitChecker")
 
 
-def test_definition_of_agents_roles_in_the_stdlib_and_use_paths():
+def test_definition_of_agents_roles_in_the_stdlib_and_use_paths(run):
     text = GSM8K.read_text(encoding="utf-8")
 
     async def scenario(session: Session):
@@ -150,14 +159,14 @@ def test_definition_of_agents_roles_in_the_stdlib_and_use_paths():
     assert found["use"].uri == (ROOT / "examples/roles/math.lemon").as_uri()
 
 
-def test_completion_offers_roles_earlier_agents_levels_and_fields():
+def test_completion_offers_roles_earlier_agents_levels_and_fields(run):
     text = GSM8K.read_text(encoding="utf-8")
     cut = text.index("after: analyst, solver") + len("after: ")
     edited = text[:cut] + "\n" + text[cut:].replace("analyst, solver", "", 1)
 
     async def scenario(session: Session):
         uri = session.open(GSM8K)
-        await session.diagnostics_for(uri, 1)  # so the imported roles are known
+        await session.diagnostics_for(uri, session.versions[uri])  # so the imported roles are known
         labels = {}
         for key, document, where in (
                 ("after", edited, _end(edited[:cut])),
@@ -179,11 +188,11 @@ def test_completion_offers_roles_earlier_agents_levels_and_fields():
     assert labels["field"] == ["duty", "capacity", "after"]
 
 
-def test_formatting_is_exactly_lemonc_fmt():
+def test_formatting_is_exactly_lemonc_fmt(run):
     messy = "team   t{agent a:MathSolver{capacity:small}\n\n\n  output:a}\n"
 
     async def scenario(session: Session):
-        uri = session.open(ROOT / "scratch.lemon", messy)
+        uri = session.open(ROOT / "messy.lemon", messy)
         options = types.FormattingOptions(tab_size=4, insert_spaces=True)
         edits = await session.client.text_document_formatting_async(
             types.DocumentFormattingParams(text_document=ident(uri), options=options))
@@ -199,7 +208,7 @@ def test_formatting_is_exactly_lemonc_fmt():
     assert list(again) == []
 
 
-def test_rename_an_agent_and_a_local_role_across_the_file_and_refuse_a_standard_role():
+def test_rename_an_agent_and_a_local_role_across_the_file_and_refuse_a_standard_role(run):
     text = textwrap.dedent("""\
         role Planner { description: "Plan." }
         team t {
@@ -211,7 +220,7 @@ def test_rename_an_agent_and_a_local_role_across_the_file_and_refuse_a_standard_
         """)
 
     async def scenario(session: Session):
-        uri = session.open(ROOT / "scratch.lemon", text)
+        uri = session.open(ROOT / "renamed.lemon", text)
         rename = session.client.text_document_rename_async
         agent = await rename(types.RenameParams(text_document=ident(uri),
                                                 position=position(text, "act", 1), new_name="do"))
