@@ -114,7 +114,9 @@ class _TeamRun:
     async def execute(self) -> RunResult:
         self.emit("run_started", team=self.ir.team, input=self.task_input,
                   profile=self.profile.name, sample=self.sample,
-                  agents=[a.name for a in self.ir.agents], replay=self.replay is not None)
+                  agents=[a.name for a in self.ir.agents],
+                  after={a.name: list(a.after) for a in self.ir.agents},  # for `lemonc view`
+                  replay=self.replay is not None)
         try:
             for agent in self.ir.agents:
                 if not agent.after:
