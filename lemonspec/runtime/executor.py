@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lemonspec.compiler.ir import AgentNode, TeamIR
+from lemonspec.runtime import telemetry
 from lemonspec.runtime.answers import Extractor, get_extractor, majority
 from lemonspec.runtime.cache import CachedAnswer, NodeCache, cache_key
 from lemonspec.runtime.messages import build_messages, roles
@@ -58,7 +59,8 @@ async def run_team(
     if isinstance(replay, (str, Path)):
         replay = RecordedRun.load(replay)
     writer = trace if isinstance(trace, TraceWriter) or trace is None else TraceWriter(trace)
-    listeners = [*listeners, *([writer] if writer else [])]
+    spans = telemetry.span_listener(ir, profile)  # None unless OpenTelemetry is configured
+    listeners = [*listeners, *([writer] if writer else []), *([spans] if spans else [])]
     run = _TeamRun(ir, task_input, profile, cache, get_extractor(extractor), sample, replay,
                    listeners, limiter or asyncio.Semaphore(concurrency or profile.concurrency))
     try:
