@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from lsprotocol import types  # noqa: E402
+from lsprotocol import types
 
-from tests.lsp.client import ROOT, Session  # noqa: E402
+from tests.lsp.client import ROOT, Session
 
 
 def spec(agents: int = 100, teams: int = 2) -> str:

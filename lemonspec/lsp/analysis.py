@@ -361,6 +361,12 @@ def _ends_item(words: list[str]) -> bool:
                                             and words[-2] == ":")
 
 
+def _ends_in_comment(token) -> bool:
+    """Whether a skipped token (a comment, or blanks and comments) ends inside a comment."""
+    text = str(token)
+    return "#" in text and "\n" not in text[text.rfind("#"):]
+
+
 def _tokens(prefix: str):
     """The compiler's tokens of `prefix`; None when it ends inside a string or comment."""
     from lark.exceptions import LarkError
@@ -372,10 +378,7 @@ def _tokens(prefix: str):
         for token in lark_parser().lex(prefix):
             if token.type not in _SKIPPED:
                 tokens.append(token)
-            elif token.type == "COMMENT" and token.end_pos == len(prefix):
-                return None
-            elif token.type == "_LEAD" and "#" in token and token.end_pos == len(prefix) \
-                    and "\n" not in token.value[token.value.rfind("#"):]:
+            elif token.end_pos == len(prefix) and _ends_in_comment(token):
                 return None
     except LarkError:
         return None  # an unclosed string (or a stray character) before the cursor

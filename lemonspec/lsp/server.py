@@ -137,8 +137,9 @@ class LemonServer(LanguageServer):
             result = check_text(document.source, self.path_of(uri), levels=self.levels,
                                 default_level=self._default_level())
             done = Checked(document.version, document.source, result)
-        if done.result.module is not None and done.result.unit is None:
-            # A broken size limit stops the checker before scopes exist; navigate anyway.
+        if done.result.unit is None:
+            # A broken size limit (or a syntax error) stops the checker before scopes exist;
+            # past a limit, navigation still works on a check without those limits.
             relaxed = check_text(done.text, self.path_of(uri), levels=self.levels,
                                  limits=NAVIGATION_LIMITS)
             done = attrs.evolve(done, result=relaxed)

@@ -150,8 +150,8 @@ def provider_name(model: str) -> str:
     if litellm is not None:
         try:
             return str(litellm.get_llm_provider(model)[1])
-        except Exception:  # noqa: BLE001 - an unknown model is "_OTHER", not a failed run
-            pass
+        except Exception:  # noqa: BLE001 - an unknown model is "_OTHER", not a failure
+            return "_OTHER"
     return "_OTHER"
 
 

@@ -330,11 +330,12 @@ def _agent_table(run: RunView) -> str:
 
 
 def _agent_detail(agent: AgentView) -> str:
-    parts = [f"<h3>{_e(agent.name)} <span class=\"badge st-{agent.status}\">"
-             f"{_e(STATUS_WORDS[agent.status])}</span></h3>",
-             f'<div class="facts"><span>model <b>{_e(agent.model or "?")}</b></span>'
-             f"<span>attempts <b>{_e('?' if agent.attempts is None else agent.attempts)}</b></span>"
-             f"<span>after <b>{_e(', '.join(agent.after) or 'none')}</b></span></div>"]
+    attempts = "?" if agent.attempts is None else agent.attempts
+    parts = [(f'<h3>{_e(agent.name)} <span class="badge st-{agent.status}">'
+              f"{_e(STATUS_WORDS[agent.status])}</span></h3>"),
+             (f'<div class="facts"><span>model <b>{_e(agent.model or "?")}</b></span>'
+              f"<span>attempts <b>{_e(attempts)}</b></span>"
+              f"<span>after <b>{_e(', '.join(agent.after) or 'none')}</b></span></div>")]
     if agent.error:
         parts.append(f'<h4>Error</h4><pre class="error">{_e(agent.error)}</pre>')
     if agent.messages:
@@ -369,8 +370,8 @@ def bench_page(header: Mapping[str, Any], items: list[Mapping[str, Any]], summar
              ("models", ", ".join(f"{k}: {v}" for k, v in (key.get("models") or {}).items())),
              ("items", len(items)), ("correct", correct)]
     if summary is not None:
-        facts += [("accuracy", f"{summary.accuracy:.1%} (95% CI {summary.ci_low:.1%}–"
-                               f"{summary.ci_high:.1%})"),
+        facts += [("accuracy", (f"{summary.accuracy:.1%} (95% CI {summary.ci_low:.1%}–"
+                                f"{summary.ci_high:.1%})")),
                   ("cost/item", _cost(summary.cost_per_item)),
                   ("seconds/item", f"{summary.seconds_per_item:.2f}")]
     fact_html = "".join(f"<span>{_e(name)} <b>{_e(value)}</b></span>" for name, value in facts)

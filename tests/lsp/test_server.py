@@ -11,12 +11,12 @@ import pytest
 
 pytest.importorskip("pygls", reason="the language server needs pygls (extra `lsp`)")
 
-from lsprotocol import types  # noqa: E402
-from pygls.exceptions import JsonRpcException  # noqa: E402
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
-from lemonspec.compiler import check_file, format_text  # noqa: E402
+from lemonspec.compiler import check_file, format_text
 
-from .client import ROOT, Session, position  # noqa: E402
+from .client import ROOT, Session, position
 
 GSM8K = ROOT / "examples/gsm8k.lemon"
 
@@ -255,3 +255,23 @@ def _apply(text: str, edits: list[types.TextEdit]) -> str:
 
 def _end(text: str) -> types.Position:
     return types.Position(line=text.count("\n"), character=len(text) - (text.rfind("\n") + 1))
+
+
+def test_navigation_works_in_a_file_past_the_agent_limit(run):
+    text = "team t {\n" + "".join(
+        f"    agent a{i}: MathSolver {{{f' after: a{i - 1}' if i else ''} }}\n"
+        for i in range(70)) + "}\n"
+
+    async def scenario(session: Session):
+        uri = session.open(ROOT / "too-many.lemon", text)
+        found = await session.diagnostics_for(uri, session.versions[uri])
+        hover = await session.client.text_document_hover_async(types.HoverParams(
+            text_document=ident(uri), position=position(text, "MathSolver", 69, 2)))
+        where = await session.client.text_document_definition_async(types.DefinitionParams(
+            text_document=ident(uri), position=position(text, "after: a68", 0, 8)))
+        return found, hover, where
+
+    found, hover, where = run(scenario)
+    assert [d.code for d in found] == ["E0902"]
+    assert hover.contents.value.startswith("**role MathSolver** (standard library")
+    assert where.range.start == position(text, "a68:")

@@ -11,21 +11,22 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 pytest.importorskip("opentelemetry.sdk", reason="the spans need opentelemetry-sdk (extra otel)")
 
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: E402
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
-from opentelemetry.trace import StatusCode  # noqa: E402
+from opentelemetry.trace import StatusCode
 
-from lemonspec.benchmarks.bench import spec_hash  # noqa: E402
-from lemonspec.compiler import compile_text  # noqa: E402
-from lemonspec.runtime import (  # noqa: E402
+from lemonspec.benchmarks.bench import spec_hash
+from lemonspec.compiler import compile_text
+from lemonspec.runtime import (
     MemoryCache,
     ScriptedModel,
     ScriptedReply,
@@ -125,7 +126,7 @@ def test_a_cached_agent_still_gets_its_span(spans):
 def test_litellm_callbacks_keep_working_beside_the_spans(spans):
     from litellm.integrations.custom_logger import CustomLogger
 
-    import lemonspec.runtime.providers as providers
+    from lemonspec.runtime import providers
 
     litellm = providers.litellm()
     seen: list[str] = []
@@ -150,7 +151,7 @@ def _run_subprocess(**env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     return subprocess.run([sys.executable, str(ROOT / "tests/telemetry/run_team.py")],
                           env={**clean, "PYTHONPATH": str(ROOT), **env}, capture_output=True,
-                          text=True, timeout=300, cwd=ROOT)
+                          text=True, timeout=300, cwd=ROOT, check=False)
 
 
 def test_unconfigured_nothing_is_imported_and_nothing_emitted():
@@ -163,9 +164,9 @@ def test_unconfigured_nothing_is_imported_and_nothing_emitted():
 
 
 class _Collector(http.server.BaseHTTPRequestHandler):
-    received: list[tuple[str, bytes]] = []
+    received: ClassVar[list[tuple[str, bytes]]] = []
 
-    def do_POST(self):  # noqa: N802 - the http.server API
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         _Collector.received.append((self.path, body))
         self.send_response(200)
