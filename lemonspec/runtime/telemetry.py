@@ -14,8 +14,8 @@ check reads two environment variables (tests/telemetry/test_spans.py proves both
 
 The spans are built from the runtime's own events (executor.py emits them; a listener here
 turns them into spans), so the executor carries one hook, not a tracer at every step. While
-a model call's span is open it is the current context, so LiteLLM's own OpenTelemetry
-callback nests its spans under it; LiteLLM's other callbacks are untouched.
+a model call's span is open it is the current context, where LiteLLM's own OpenTelemetry
+callback looks for a parent; LiteLLM's other callbacks are untouched.
 """
 
 from __future__ import annotations
