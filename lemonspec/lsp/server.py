@@ -81,6 +81,12 @@ class LemonServer(LanguageServer):
                 self.roles[uri] = result.unit.roles
             self.publish(uri, result)
 
+    def recheck_all(self):
+        """Check every open document again (imports are read from disk at each check)."""
+        self.checked.clear()
+        for uri in list(self.workspace.text_documents):
+            self.schedule(uri)
+
     def _default_level(self):
         return self.profile.default_level if self.profile is not None else None
 
@@ -168,8 +174,11 @@ def build_server(profile=None) -> LemonServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: LemonServer, params: types.DidSaveTextDocumentParams):
-        ls.checked.pop(params.text_document.uri, None)  # an imported file may have changed
-        ls.schedule(params.text_document.uri)
+        ls.recheck_all()  # the saved file may be imported by the others
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def files_changed(ls: LemonServer, params: types.DidChangeWatchedFilesParams):
+        ls.recheck_all()  # an imported file changed on disk
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LemonServer, params: types.DidCloseTextDocumentParams):

@@ -17,14 +17,15 @@ EXIT_USAGE = 2
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the page here (default: FILE with .html).")
-def view(file, output):
+@click.option("--run", "run_id", help="Show only this run of a trace (its id or a prefix).")
+def view(file, output, run_id):
     """Write one self-contained HTML page (no network) for a run trace or bench results:
     the team graph, each agent's status, model, time, tokens and cost, its messages and
     answer, and a timeline; or the benchmark items, filterable by correct/wrong."""
     from lemonspec.view.model import ViewError
 
     try:
-        text = render(Path(file))
+        text = render(Path(file), run_id)
     except ViewError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -37,7 +38,10 @@ def view(file, output):
     click.echo(f"wrote {target}")
 
 
-def render(path: Path) -> str:
+MAX_RUNS = 50  # a bench trace holds a run per item; the page keeps the newest
+
+
+def render(path: Path, run_id: str | None = None) -> str:
     """The page for `path`, a trace or a bench results file (told apart by the first line)."""
     from lemonspec.view.model import ViewError, read_runs
     from lemonspec.view.page import trace_page
@@ -45,12 +49,20 @@ def render(path: Path) -> str:
     if _first_record(path).get("type") == "run":
         return _bench(path)
     runs, problems = read_runs(path)
+    if run_id is not None:
+        chosen = [r for r in runs if r.run_id.startswith(run_id)]
+        if not chosen:
+            known = ", ".join(r.run_id for r in runs[-5:])
+            raise ViewError(f"{path} has no run {run_id!r}; its last runs are {known}")
+        runs = chosen
+    elif len(runs) > MAX_RUNS:
+        problems.append(f"{len(runs) - MAX_RUNS} earlier runs are not shown (the page keeps "
+                        f"the last {MAX_RUNS}); pick one with --run ID")
+        runs = runs[-MAX_RUNS:]
     try:
         shown = str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         shown = str(path)
-    if not runs:
-        raise ViewError(f"{path} holds no run")
     return trace_page(runs, problems, shown)
 
 

@@ -72,6 +72,28 @@ def test_diagnostics_are_lemonc_checks_across_imports(run, tmp_path: Path):
     assert [d.code for d in imported] == ["E0001"]  # the syntax error inside lib.lemon
 
 
+def test_fixing_an_imported_file_on_disk_clears_its_diagnostics(run, tmp_path: Path):
+    lib = tmp_path / "lib.lemon"
+    lib.write_text('role Helper {\n    description "no colon"\n}\n')
+    main = tmp_path / "main.lemon"
+    main.write_text('use "lib.lemon"\nteam t {\n    agent a: Helper {}\n}\n')
+
+    async def scenario(session: Session):
+        uri = session.open(main)
+        before = await session.diagnostics_for(lib.as_uri())
+        lib.write_text('role Helper {\n    description: "fixed"\n}\n')
+        session.diagnostics.pop(lib.as_uri())
+        session.diagnostics.pop(uri)
+        session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=lib.as_uri(), type=types.FileChangeType.Changed)]))
+        return before, await session.diagnostics_for(lib.as_uri()), \
+            await session.diagnostics_for(uri)
+
+    before, after, mine = run(scenario)
+    assert [d.code for d in before] == ["E0001"]
+    assert list(after) == [] and list(mine) == []
+
+
 def test_diagnostics_follow_each_change_and_clear_when_fixed(run):
     text = GSM8K.read_text(encoding="utf-8")
 

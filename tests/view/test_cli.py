@@ -71,6 +71,24 @@ def test_a_torn_trace_gives_a_page_saying_what_is_missing(trace, tmp_path):
     assert "Missing from this trace" in page and "run_finished" in page
 
 
+def test_a_trace_of_several_runs_shows_the_last_and_offers_the_others(trace, tmp_path):
+    twice = tmp_path / "twice.jsonl"
+    text = trace.read_text(encoding="utf-8")
+    first_id = json.loads(text.splitlines()[0])["run_id"]
+    twice.write_text(text + text.replace(first_id, "second0run"), encoding="utf-8")
+    assert lemonc("view", str(twice)).returncode == 0
+    page = twice.with_suffix(".html").read_text(encoding="utf-8")
+    assert page.count("<option") == 2 and '<option value="run-1" selected>' in page
+    assert '<section class="run" id="run-0" data-team="hostile" hidden>' in page
+    assert '<section class="run" id="run-1" data-team="hostile">' in page
+    done = lemonc("view", str(twice), "--run", first_id[:6], "-o", str(tmp_path / "one.html"))
+    assert done.returncode == 0
+    one = (tmp_path / "one.html").read_text(encoding="utf-8")
+    assert "<option" not in one and first_id in one and "second0run" not in one
+    done = lemonc("view", str(twice), "--run", "nosuchrun")
+    assert done.returncode == 2 and "no run 'nosuchrun'" in done.stderr
+
+
 def bench_file(path: Path) -> Path:
     key = RunKey("hash", "hostile", "gsm8k", "test", 0, "embedded",
                  {"small": "fake/x"}, "settings")
