@@ -4,7 +4,8 @@ A real client (pygls's) starts `lemonc lsp`, opens a file of 100 agents (two tea
 so the whole checker runs: the limit is 64 agents a team) and types into it one character
 at a time. For each keystroke it prints the milliseconds from sending didChange to receiving
 the diagnostics of that version; then the same for hover and completion requests, and for
-a burst of keystrokes 30 ms apart (the time from the last one to its diagnostics).
+a burst of keystrokes 30 ms apart (the time from the last one to its diagnostics), and the
+server's start-up (spawn to the answer to `initialize`).
 
 Run: python benchmarks/lsp_latency.py [--keystrokes 40]
 """
@@ -47,7 +48,9 @@ def summary(name: str, values: list[float]) -> str:
 
 async def main(keystrokes: int) -> None:
     session = Session()
+    started = time.perf_counter()
     await session.start()
+    startup = (time.perf_counter() - started) * 1000
     text = spec()
     path = ROOT / "latency-100-agents.lemon"
     uri = session.open(path, text)
@@ -91,6 +94,7 @@ async def main(keystrokes: int) -> None:
         burst.append((time.perf_counter() - last) * 1000)
     await session.stop()
     print()
+    print(f"{'start-up (spawn -> initialized)':<34} {startup:6.0f} ms")
     print(summary("didChange -> diagnostics", per_key))
     print(summary("breaking/mending keystroke", broken))
     print(summary("hover", hover))
