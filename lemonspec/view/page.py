@@ -127,6 +127,11 @@ SCRIPT = """
   var wanted = /^#agent=(.*)$/.exec(window.location.hash);
   var shown = document.querySelector("section.run:not([hidden])");
   if (wanted && shown) { pick(shown, decodeURIComponent(wanted[1])); }
+  // bench.html#filter=no opens showing only the wrong items (yes: the correct ones).
+  var filter = /^#filter=(all|yes|no)$/.exec(window.location.hash);
+  filters.forEach(function (b) {
+    if (filter && b.getAttribute("data-filter") === filter[1]) { b.click(); }
+  });
   document.documentElement.setAttribute("data-ready", "yes");
 })();
 """

@@ -297,3 +297,23 @@ def test_navigation_works_in_a_file_past_the_agent_limit(run):
     assert [d.code for d in found] == ["E0902"]
     assert hover.contents.value.startswith("**role MathSolver** (standard library")
     assert where.range.start == position(text, "a68:")
+
+
+def test_positions_are_counted_in_utf16_units_as_lsp_says(run):
+    text = 'team t { goal: "😀 é" agent a: MathSolvr {} }\n'
+    python_column = text.index("MathSolvr")
+    utf16_column = len(text[:python_column].encode("utf-16-le")) // 2
+
+    async def scenario(session: Session):
+        uri = session.open(ROOT / "emoji.lemon", text)
+        found = await session.diagnostics_for(uri, session.versions[uri])
+        hover = await session.client.text_document_hover_async(types.HoverParams(
+            text_document=ident(uri), position=types.Position(line=0, character=utf16_column - 3)))
+        return found, hover
+
+    found, hover = run(scenario)
+    assert utf16_column == python_column + 1  # the emoji is two UTF-16 units
+    assert [d.code for d in found] == ["E0301"]
+    assert (found[0].range.start.character, found[0].range.end.character) == (
+        utf16_column, utf16_column + len("MathSolvr"))
+    assert hover.contents.value.startswith("**agent a**")

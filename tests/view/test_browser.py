@@ -62,3 +62,9 @@ def test_the_bench_page_in_chromium(tmp_path):
     dom = browse(page, tmp_path, "--dump-dom").stdout
     assert 'data-ready="yes"' in dom and "<img" not in dom and dom.count("<script") == 1
     assert len(re.findall(r'<tr class="item pick" data-correct="(yes|no)"', dom)) == 5
+    wrong = browse(page, tmp_path, "--dump-dom", fragment="#filter=no").stdout
+    rows = re.findall(r'<tr class="item pick" data-correct="(yes|no)" data-id="([\w-]+)"'
+                      r'( hidden="")?', wrong)
+    assert sorted((verdict, bool(hidden)) for verdict, _, hidden in rows) == [
+        ("no", False)] * 3 + [("yes", True)] * 2
+    assert '<b id="shown">3</b>' in wrong
