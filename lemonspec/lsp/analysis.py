@@ -79,6 +79,44 @@ def _team_symbols(team: ast.Team) -> Iterator[Symbol]:
             yield from (Symbol("agent", n.text, n.span, team) for n in node.agents)
 
 
+# ---- a half-typed file ----
+
+
+@attrs.frozen
+class Shift:
+    """How the text of the last check that parsed maps onto the current text, which does
+    not parse: the edit lies between a common prefix and a common suffix, and everything
+    outside it moved by the same amount. Offsets inside the edit map to nothing."""
+
+    prefix: int
+    suffix: int
+    old_length: int
+    new_length: int
+
+    @classmethod
+    def between(cls, old: str, new: str) -> Shift:
+        prefix = len(os.path.commonprefix([old, new]))
+        room = min(len(old), len(new)) - prefix
+        suffix = len(os.path.commonprefix([old[::-1][:room], new[::-1][:room]]))
+        return cls(prefix, suffix, len(old), len(new))
+
+    def to_old(self, offset: int) -> int | None:
+        if offset <= self.prefix:
+            return offset
+        if offset >= self.new_length - self.suffix:
+            return offset - self.new_length + self.old_length
+        return None
+
+    def to_new(self, start: int, end: int) -> tuple[int, int] | None:
+        """A span of the old text in the new one, if the edit left it whole."""
+        if end <= self.prefix:
+            return start, end
+        if start >= self.old_length - self.suffix:
+            moved = self.new_length - self.old_length
+            return start + moved, end + moved
+        return None
+
+
 # ---- hover ----
 
 

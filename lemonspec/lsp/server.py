@@ -3,8 +3,9 @@
 Diagnostics are `check_text`'s (the codes and messages of `lemonc check`, imported files
 included) and are published for every file they point into. A check runs off the event loop
 and only for the newest text: a burst of keystrokes costs one check per idle moment, never a
-queue of stale ones. Hover, definition, rename and formatting read the newest check;
-completion reads the tokens before the cursor, so it works in a file that does not parse.
+queue of stale ones. Hover, definition, rename and formatting read the newest check; in a
+file that does not parse, hover and definition read the last check that did wherever the
+edit left the text in place, and completion reads the tokens before the cursor.
 
 Tested end to end over stdio by tests/lsp/test_server.py.
 """
@@ -51,6 +52,7 @@ class LemonServer(LanguageServer):
         self.levels = profile.levels if profile is not None else ("small", "medium", "large")
         self.checked: dict[str, Checked] = {}  # uri -> the newest check
         self.roles: dict[str, dict] = {}  # uri -> roles in scope at the last check that had a unit
+        self.last_good: dict[str, Checked] = {}  # uri -> the last check whose text parsed
         self.published: dict[str, set[str]] = {}  # uri -> other files' uris it published to
         self.running: dict[str, asyncio.Task] = {}
 
@@ -79,6 +81,7 @@ class LemonServer(LanguageServer):
             self.checked[uri] = Checked(version, text, result)
             if result.unit is not None:
                 self.roles[uri] = result.unit.roles
+                self.last_good[uri] = self.checked[uri]
             self.publish(uri, result)
 
     def recheck_all(self):
@@ -135,6 +138,27 @@ class LemonServer(LanguageServer):
     def offset(self, uri: str, position: types.Position) -> int:
         return self.workspace.get_text_document(uri).offset_at_position(position)
 
+    def navigation(self, uri: str, position: types.Position):
+        """(check result, offset in its text, span -> Range in the current text or None)
+        for hover and definition. In a file that does not parse they read the last check
+        that did, wherever the edit since then left its text in place."""
+        done = self.current(uri)
+        offset = self.offset(uri, position)
+        now = Source(done.result.path, done.text)
+        if done.result.module is not None:
+            self.last_good[uri] = done
+            return done.result, offset, lambda span: self.range(span, now)
+        good = self.last_good.get(uri)
+        if good is None:
+            return done.result, None, None
+        shift = analysis.Shift.between(good.text, done.text)
+
+        def to_range(span: Span):
+            moved = shift.to_new(span.start, span.end)
+            return None if moved is None else self.range(now.span(*moved), now)
+
+        return good.result, shift.to_old(offset), to_range
+
     def current(self, uri: str) -> Checked:
         """The check of the document's current text (checked now if the last one is stale)."""
         document = self.workspace.get_text_document(uri)
@@ -190,32 +214,28 @@ def build_server(profile=None) -> LemonServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: LemonServer, params: types.HoverParams):
-        uri = params.text_document.uri
-        done = ls.current(uri)
-        offset = ls.offset(uri, params.position)
-        text = analysis.hover(done.result, offset, ls.profile)
+        result, offset, to_range = ls.navigation(params.text_document.uri, params.position)
+        text = None if offset is None else analysis.hover(result, offset, ls.profile)
         if text is None:
             return None
-        symbol = analysis.symbol_at(done.result.module, offset)
-        source = done.result.sources[done.result.path]
+        where = to_range(analysis.symbol_at(result.module, offset).span)
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
-                                                        value=text),
-                           range=ls.range(symbol.span, source))
+                                                        value=text), range=where)
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def definition(ls: LemonServer, params: types.DefinitionParams):
         uri = params.text_document.uri
-        done = ls.current(uri)
-        found = analysis.definition(done.result, ls.offset(uri, params.position))
+        result, offset, to_range = ls.navigation(uri, params.position)
+        found = None if offset is None else analysis.definition(result, offset)
         if found is None:
             return None
-        if found.span is None:
-            where = types.Range(start=types.Position(line=0, character=0),
-                                end=types.Position(line=0, character=0))
-        else:
-            where = ls.range(found.span, _source(done.result, found.path))
-        target = uri if found.path == done.result.path else from_fs_path(found.path)
-        return types.Location(uri=target, range=where)
+        if found.path == result.path:
+            where = to_range(found.span) if found.span is not None else None
+            return None if where is None else types.Location(uri=uri, range=where)
+        start = types.Position(line=0, character=0)
+        where = (types.Range(start=start, end=start) if found.span is None
+                 else ls.range(found.span, _source(result, found.path)))
+        return types.Location(uri=from_fs_path(found.path), range=where)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION,
                     types.CompletionOptions(trigger_characters=[":", ",", "(", " "]))

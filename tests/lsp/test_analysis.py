@@ -33,3 +33,18 @@ HEAD = 'use "x.lemon"\nteam t {\n    agent a: MathSolver { capacity: small }\n  
 def test_completions_by_context(before, expected):
     labels = [c.label for c in analysis.completions(before, len(before), ROLES, LEVELS)]
     assert labels == (sorted(ROLES) if expected is None else expected)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("abcdef", "abcXYdef"), ("abcdef", "abef"), ("abc", "abc"), ("", "xyz"), ("aaaa", "aaaaa"),
+])
+def test_a_shift_maps_the_text_outside_an_edit(old, new):
+    shift = analysis.Shift.between(old, new)
+    for offset in range(len(new)):
+        back = shift.to_old(offset)
+        if back is not None and offset != shift.prefix:  # a cursor at the edit's start
+            assert new[offset] == old[back]            # sits before either text
+    for start in range(len(old)):
+        moved = shift.to_new(start, start + 1)
+        if moved is not None:
+            assert new[moved[0]:moved[1]] == old[start:start + 1]

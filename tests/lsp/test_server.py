@@ -317,3 +317,29 @@ def test_positions_are_counted_in_utf16_units_as_lsp_says(run):
     assert (found[0].range.start.character, found[0].range.end.character) == (
         utf16_column, utf16_column + len("MathSolvr"))
     assert hover.contents.value.startswith("**agent a**")
+
+
+def test_hover_and_definition_keep_working_while_a_new_agent_is_half_typed(run):
+    text = GSM8K.read_text(encoding="utf-8")
+    cut = text.index("    agent checker")
+    typing = text[:cut] + "    agent half: Ma\n\n" + text[cut:]  # does not parse
+
+    async def scenario(session: Session):
+        uri = session.open(GSM8K)
+        await session.diagnostics_for(uri, session.versions[uri])
+        version = session.change(uri, typing)
+        found = await session.diagnostics_for(uri, version)
+        hover = await session.client.text_document_hover_async(types.HoverParams(
+            text_document=ident(uri), position=position(typing, "checker: Inspector", 0, 2)))
+        where = await session.client.text_document_definition_async(types.DefinitionParams(
+            text_document=ident(uri), position=position(typing, "after: analyst, solver", 0, 17)))
+        inside = await session.client.text_document_hover_async(types.HoverParams(
+            text_document=ident(uri), position=position(typing, "half", 0, 2)))
+        return found, hover, where, inside
+
+    found, hover, where, inside = run(scenario)
+    assert [d.code for d in found] == ["E0001"]
+    assert hover.contents.value.startswith("**agent checker**: Inspector")
+    assert hover.range.start == position(typing, "checker: Inspector")  # in the new text
+    assert where.range.start == position(typing, "solver: MathSolver")
+    assert inside is None  # the edit itself has no meaning yet
