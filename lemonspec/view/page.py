@@ -61,6 +61,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.items td:first-child { white-space: nowrap; }
 tr.pick { cursor: pointer; } tr.pick:hover { background: #eef6ff; }
 pre { white-space: pre-wrap; word-break: break-word; background: #f6f8fa; border: 1px solid var(--line);
       border-radius: 6px; padding: 8px; margin: 4px 0 10px; max-height: 420px; overflow: auto; }
