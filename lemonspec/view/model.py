@@ -141,7 +141,8 @@ def _run(run_id: str, events: list[dict]) -> RunView:
 
 
 def _names(start: dict | None, events: list[dict]) -> list[str]:
-    names = [str(n) for n in (start or {}).get("agents") or () if isinstance(n, str)]
+    listed = (start or {}).get("agents")
+    names = [n for n in listed if isinstance(n, str)] if isinstance(listed, list) else []
     for event in events:  # agents the start did not list (or no start at all)
         agent = event.get("agent")
         if isinstance(agent, str) and agent not in names:

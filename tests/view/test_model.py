@@ -84,3 +84,44 @@ def test_a_long_chain_does_not_overflow_the_stack(tmp_path):
                                 "agents": names, "after": after}) + "\n", encoding="utf-8")
     (run,), _ = read_runs(path)
     assert len(layers(run.agents)) == 5000
+
+
+def _events():
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text()
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
+    keys = st.sampled_from(["event", "run_id", "agent", "agents", "after", "t", "output",
+                            "messages", "model", "cached", "seconds", "prompt_tokens", "ok",
+                            "error", "reason", "capacity", "answer", "cost", "team"])
+    kinds = st.sampled_from(["run_started", "agent_started", "llm_request", "agent_finished",
+                             "agent_failed", "agent_skipped", "run_finished", "other"])
+    event = st.fixed_dictionaries({"event": kinds, "run_id": st.sampled_from(["r1", "r2"]),
+                                   "agent": st.sampled_from(["a", "b", "<c>"])},
+                                  optional={k: values for k in ("agents", "after", "t",
+                                                                "messages", "output", "cached",
+                                                                "ok", "seconds", "cost")})
+    return st.lists(event | st.dictionaries(keys, values, max_size=4), max_size=12)
+
+
+def test_any_events_give_a_page_or_a_view_error(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+
+    from lemonspec.view.page import trace_page
+
+    path = tmp_path / "fuzz.jsonl"
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(_events())
+    def check(events):
+        path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+        try:
+            runs, problems = read_runs(path)
+        except ViewError:
+            return
+        page = trace_page(runs, problems, "fuzz.jsonl")
+        assert page.count("<script") == 1 and "<c>" not in page
+
+    check()
