@@ -343,3 +343,24 @@ def test_hover_and_definition_keep_working_while_a_new_agent_is_half_typed(run):
     assert hover.range.start == position(typing, "checker: Inspector")  # in the new text
     assert where.range.start == position(typing, "solver: MathSolver")
     assert inside is None  # the edit itself has no meaning yet
+
+
+def test_incremental_changes_are_applied_before_checking(run):
+    text = GSM8K.read_text(encoding="utf-8")
+    start = position(text, "solver", 2)  # in `after: analyst, solver`
+
+    async def scenario(session: Session):
+        uri = session.open(GSM8K)
+        await session.diagnostics_for(uri, session.versions[uri])
+        session.versions[uri] += 1
+        session.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(
+                uri=uri, version=session.versions[uri]),
+            content_changes=[types.TextDocumentContentChangePartial(
+                range=types.Range(start=start, end=types.Position(
+                    line=start.line, character=start.character + len("solver"))),
+                text="solvr")]))
+        return await session.diagnostics_for(uri, session.versions[uri])
+
+    found = run(scenario)
+    assert [(d.code, d.range.start) for d in found] == [("E0302", start)]

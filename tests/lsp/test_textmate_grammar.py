@@ -142,3 +142,25 @@ def test_escapes_keywords_and_a_bad_escape_in_the_tricky_file(tokenized):
                               (5, "# trailing", "comment.line.number-sign.lemon")):
         assert scope in at(line, word), (word, at(line, word))
     assert "storage.type.team.lemon" not in at(1, "team")  # inside a comment
+
+
+def test_the_extension_manifest_points_at_files_that_exist_and_parse():
+    manifest = json.loads((PACKAGE / "package.json").read_text(encoding="utf-8"))
+    contributes = manifest["contributes"]
+    (language,) = contributes["languages"]
+    assert language["id"] == "lemon" and language["extensions"] == [".lemon"]
+    configuration = json.loads((PACKAGE / language["configuration"]).read_text(encoding="utf-8"))
+    assert configuration["comments"] == {"lineComment": "#"}
+    (grammar,) = contributes["grammars"]
+    assert grammar["scopeName"] == "source.lemon"
+    assert json.loads((PACKAGE / grammar["path"]).read_text(encoding="utf-8"))[
+        "scopeName"] == "source.lemon"
+    assert contributes["configuration"]["properties"]["lemon.server.command"]["default"] == [
+        "lemonc", "lsp"]
+    lock = json.loads((PACKAGE / "package-lock.json").read_text(encoding="utf-8"))
+    assert {"vscode-textmate", "vscode-oniguruma", "vscode-languageclient"} <= {
+        name.removeprefix("node_modules/") for name in lock["packages"]}
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: extension.js not syntax-checked")
+    subprocess.run([node, "--check", str(PACKAGE / manifest["main"])], check=True, timeout=60)
