@@ -68,6 +68,8 @@ async def run_team(
     finally:
         if writer is not None and writer is not trace:
             writer.close()
+        if spans is not None:
+            spans.close()  # ends the spans of a run that was cancelled or raised
 
 
 def run_team_sync(ir: TeamIR, task_input: str, **options: Any) -> RunResult:

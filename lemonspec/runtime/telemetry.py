@@ -300,6 +300,21 @@ class _Spans:
         if not e.get("ok"):
             self.run.set_status(Status(StatusCode.ERROR, "an agent failed"))
         self.run.end()
+        self.run = None
+
+
+    def close(self) -> None:
+        """End what is still open (a cancelled or crashed run), marked as interrupted."""
+        from opentelemetry.trace import Status, StatusCode
+
+        # The calls' context tokens belong to their agents' (cancelled) tasks: not detached.
+        calls = [span for span, _ in self.calls.values()]
+        for span in [*calls, *self.agents.values(), *([self.run] if self.run else [])]:
+            span.set_status(Status(StatusCode.ERROR, "interrupted"))
+            span.end()
+        self.calls.clear()
+        self.agents.clear()
+        self.run = None
 
 
 def _set(span, key: str, value) -> None:

@@ -123,6 +123,27 @@ def test_a_cached_agent_still_gets_its_span(spans):
     assert not [s for s in finished if s.name.startswith("chat ")]
 
 
+def test_a_cancelled_run_still_ends_and_exports_its_spans(spans):
+    import asyncio
+
+    from lemonspec.runtime import run_team
+
+    ir = compile_text(TEAM.replace("agent doomed: Critic { after: reader }\n", ""), "<otel>")
+    model = ScriptedModel("otel-cancelled", rule, latency=5.0)
+
+    async def main():
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(run_team(ir, "2+2?", profile=uniform_profile(model.model)),
+                                   timeout=0.5)
+
+    asyncio.run(main())
+    finished = {s.name: s for s in spans.get_finished_spans()}
+    assert set(finished) == {"invoke_workflow traced", "invoke_agent reader",
+                             f"chat {model.model}"}
+    assert all(s.status.status_code == StatusCode.ERROR for s in finished.values())
+    assert finished["invoke_workflow traced"].status.description == "interrupted"
+
+
 def test_litellm_callbacks_keep_working_beside_the_spans(spans):
     from litellm.integrations.custom_logger import CustomLogger
 
