@@ -68,8 +68,16 @@ class LemonServer(LanguageServer):
             self.running[uri] = asyncio.get_running_loop().create_task(self._check_loop(uri))
 
     async def _check_loop(self, uri: str):
+        try:
+            await self._check_newest(uri)
+        except Exception as exc:  # noqa: BLE001 - a bug must be seen, not end the server
+            self.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Error, message=f"lemonc lsp: checking {uri} failed: "
+                                                      f"{exc!r}"))
+
+    async def _check_newest(self, uri: str):
         loop = asyncio.get_running_loop()
-        while True:
+        while uri in self.workspace.text_documents:  # closed meanwhile: nothing to publish
             document = self.workspace.get_text_document(uri)
             version, text = document.version, document.source
             done = self.checked.get(uri)
