@@ -21,7 +21,15 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 
-from lemonspec.compiler import CheckResult, Diagnostic, Limits, Severity, check_text, format_text
+from lemonspec.compiler import (
+    CheckResult,
+    Diagnostic,
+    Limits,
+    Severity,
+    ast,
+    check_text,
+    format_text,
+)
 from lemonspec.compiler.diagnostics import CompileError
 from lemonspec.compiler.source import Source, Span
 from lemonspec.lsp import analysis
@@ -256,6 +264,33 @@ def build_server(profile=None) -> LemonServer:
         return types.CompletionList(is_incomplete=False, items=[
             types.CompletionItem(label=c.label, kind=COMPLETION_KINDS[c.kind],
                                  detail=c.detail or None) for c in found])
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def outline(ls: LemonServer, params: types.DocumentSymbolParams):
+        """The outline: roles, and each team with its agents (of the last text that parsed)."""
+        result, _, to_range = ls.navigation(params.text_document.uri,
+                                            types.Position(line=0, character=0))
+        if result.module is None:
+            return []
+
+        def symbol(name, kind, whole, detail=None, children=None):
+            selected, full = to_range(name.span), to_range(whole)
+            if selected is None or full is None:
+                return None
+            return types.DocumentSymbol(name=name.text, kind=kind, range=full,
+                                        selection_range=selected, detail=detail,
+                                        children=[c for c in children or () if c])
+
+        found = []
+        for item in result.module.items:
+            if isinstance(item, ast.Role):
+                found.append(symbol(item.name, types.SymbolKind.Class, item.span, "role"))
+            elif isinstance(item, ast.Team):
+                agents = [symbol(a.name, types.SymbolKind.Object, a.span, a.base_role.text)
+                          for a in item.agents]
+                found.append(symbol(item.name, types.SymbolKind.Module, item.span, "team",
+                                    agents))
+        return [s for s in found if s]
 
     @server.feature(types.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: LemonServer, params: types.DocumentFormattingParams):

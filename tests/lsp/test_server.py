@@ -364,3 +364,20 @@ def test_incremental_changes_are_applied_before_checking(run):
 
     found = run(scenario)
     assert [(d.code, d.range.start) for d in found] == [("E0302", start)]
+
+
+def test_the_outline_lists_roles_teams_and_their_agents(run):
+    text = 'role Planner { description: "Plan." }\nteam t {\n    agent p: Planner {}\n' \
+           "    agent q: Critic { after: p }\n}\n"
+
+    async def scenario(session: Session):
+        uri = session.open(ROOT / "outline.lemon", text)
+        return await session.client.text_document_document_symbol_async(
+            types.DocumentSymbolParams(text_document=ident(uri)))
+
+    role, team = run(scenario)
+    assert (role.name, role.kind, role.selection_range.start) == (
+        "Planner", types.SymbolKind.Class, position(text, "Planner"))
+    assert (team.name, team.kind) == ("t", types.SymbolKind.Module)
+    assert [(a.name, a.detail) for a in team.children] == [("p", "Planner"), ("q", "Critic")]
+    assert team.children[1].range.start == position(text, "agent q")
