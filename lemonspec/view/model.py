@@ -128,6 +128,11 @@ def _run(run_id: str, events: list[dict]) -> RunView:
                         "traces from before it did): agents are drawn in one layer")
         edges = {}
     agents = tuple(_agent(name, edges.get(name), events) for name in names)
+    unfinished = [a.name for a in agents if a.status in ("running", "waiting")]
+    if unfinished:
+        problems.append(f"no end recorded for {len(unfinished)} agent"
+                        f"{'s' * (len(unfinished) > 1)}: {', '.join(unfinished[:10])}"
+                        f"{' ...' if len(unfinished) > 10 else ''}")
     end = end or {}
     return RunView(
         run_id=run_id, team=_text((start or {}).get("team")) or "(unknown team)",

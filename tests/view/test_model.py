@@ -50,6 +50,7 @@ def test_a_torn_trace_without_its_end_is_shown_with_what_is_missing(trace, tmp_p
     assert any("torn line" in p for p in problems)
     assert run.ok is None and any("run_finished" in p for p in run.problems)
     assert {a.name: a.status for a in run.agents}["judge"] == "running"
+    assert "no end recorded for 1 agent: judge" in run.problems
 
 
 @pytest.mark.parametrize("content, message", [
