@@ -126,7 +126,8 @@ async def _attempt(llm: Any, agent: str, agent_hash: str, model: str, config: Le
     emit("llm_response", agent=agent, model=reply.model, attempt=attempt, seconds=reply.seconds,
          text=reply.text, prompt_tokens=reply.prompt_tokens,
          completion_tokens=reply.completion_tokens, cost=reply.cost,
-         usage_reported=reply.usage_reported)
+         usage_reported=reply.usage_reported,
+         finish_reason=getattr(response.choices[0], "finish_reason", None))  # for OTel spans
     return reply
 
 
