@@ -29,8 +29,9 @@ EXIT_SPEC, EXIT_USAGE, EXIT_RUN = 1, 2, 3
               help="Re-run from this trace's recorded outputs, calling no model.")
 @click.option("--cache", type=click.Path(dir_okay=False),
               help="A node cache file (sqlite) to reuse and fill.")
-@click.option("--extractor", type=click.Choice(["text", "number", "choice", "code"]),
-              default="text", show_default=True, help="How answers are read for the output.")
+@click.option("--extractor", type=click.Choice(["text", "number", "choice", "code", "exact"]),
+              default="text", show_default=True,
+              help="How answers are read for the output (the judge of lemonc bench).")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Model calls in flight at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
 def run(file, team, task_input, input_file, profile, model, trace, replay, cache, extractor,

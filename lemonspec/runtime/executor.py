@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lemonspec.compiler.ir import AgentNode, TeamIR
+from lemonspec.runtime import telemetry
 from lemonspec.runtime.answers import Extractor, get_extractor, majority
 from lemonspec.runtime.cache import CachedAnswer, NodeCache, cache_key
 from lemonspec.runtime.messages import build_messages, roles
@@ -69,7 +70,8 @@ async def run_team(
     else:
         check_models(profile, {agent.capacity for agent in ir.agents})
     writer = trace if isinstance(trace, TraceWriter) or trace is None else TraceWriter(trace)
-    listeners = [*listeners, *([writer] if writer else [])]
+    spans = telemetry.span_listener(ir, profile)  # None unless OpenTelemetry is configured
+    listeners = [*listeners, *([writer] if writer else []), *([spans] if spans else [])]
     run = _TeamRun(ir, task_input, profile, cache, get_extractor(extractor), sample, replay,
                    listeners, limiter or asyncio.Semaphore(concurrency or profile.concurrency))
     try:
@@ -77,6 +79,8 @@ async def run_team(
     finally:
         if writer is not None and writer is not trace:
             writer.close()
+        if spans is not None:
+            spans.close()  # ends the spans of a run that was cancelled or raised
 
 
 def run_team_sync(ir: TeamIR, task_input: str, **options: Any) -> RunResult:
@@ -131,7 +135,9 @@ class _TeamRun:
     async def execute(self) -> RunResult:
         self.emit("run_started", team=self.ir.team, input=self.task_input,
                   profile=self.profile.name, sample=self.sample,
-                  agents=[a.name for a in self.ir.agents], replay=self.replay is not None)
+                  agents=[a.name for a in self.ir.agents],
+                  after={a.name: list(a.after) for a in self.ir.agents},  # for `lemonc view`
+                  replay=self.replay is not None)
         try:
             for agent in self.ir.agents:
                 if not agent.after:

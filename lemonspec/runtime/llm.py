@@ -147,7 +147,9 @@ async def _attempt(llm: Any, agent: str, agent_hash: str, endpoint: Endpoint,
     emit("llm_response", agent=agent, model=reply.model, attempt=attempt, seconds=reply.seconds,
          text=reply.text, prompt_tokens=reply.prompt_tokens,
          completion_tokens=reply.completion_tokens, cost=reply.cost,
-         usage_reported=reply.usage_reported, **({"api_base": server} if server else {}))
+         usage_reported=reply.usage_reported,
+         finish_reason=getattr(response.choices[0], "finish_reason", None),  # for OTel spans
+         **({"api_base": server} if server else {}))
     return reply
 
 
