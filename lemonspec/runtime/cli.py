@@ -22,8 +22,9 @@ EXIT_SPEC, EXIT_USAGE, EXIT_RUN = 1, 2, 3
 @click.option("--input-file", type=click.Path(dir_okay=False, exists=True),
               help="Read the task input from this file.")
 @click.option("--profile", help="A shipped profile (embedded, paper-vllm, openai) or a .toml "
-                                "path. Default: embedded.")
-@click.option("--model", help="Run every capacity level on this LiteLLM model string.")
+                                "path. Default: $LEMONSPEC_PROFILE, else embedded.")
+@click.option("--model", help="Run every capacity level on this LiteLLM model string "
+                              "(with a remote model's retries and timeout).")
 @click.option("--trace", type=click.Path(dir_okay=False), help="Append a JSONL trace here.")
 @click.option("--replay", type=click.Path(dir_okay=False, exists=True),
               help="Re-run from this trace's recorded outputs, calling no model.")
