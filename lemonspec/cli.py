@@ -18,6 +18,8 @@ LAZY_COMMANDS = {
     "baselines": "lemonspec.benchmarks.cli:baselines",
     "generate": "lemonspec.orchestrator.cli:generate",
     "train": "lemonspec.training.cli:train",
+    "lsp": "lemonspec.lsp.cli:lsp",
+    "view": "lemonspec.view.cli:view",
 }
 
 

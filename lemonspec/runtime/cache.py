@@ -37,6 +37,10 @@ def cache_key(agent_hash: str, model: str, params: dict[str, Any], messages: lis
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+class CacheError(ValueError):
+    """A cache file that cannot be used: not an SQLite database, not ours, or unreachable."""
+
+
 class NodeCache(Protocol):
     def get(self, key: str) -> CachedAnswer | None: ...
     def put(self, key: str, answer: CachedAnswer) -> None: ...
@@ -83,12 +87,23 @@ class SqliteCache(MemoryCache):
     def __init__(self, path: str | Path) -> None:
         super().__init__()
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT)")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                       check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT)")
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(answers)")]
+        except (sqlite3.Error, OSError) as exc:
+            reason = ("it is not an SQLite database" if isinstance(exc, sqlite3.DatabaseError)
+                      and "not a database" in str(exc) else str(exc))
+            raise CacheError(f"cannot use {self.path} as a node cache: {reason}; give another "
+                             "cache path (a new file is created)") from None
+        if columns != ["key", "value"]:
+            self._db.close()
+            raise CacheError(f"cannot use {self.path} as a node cache: its `answers` table is "
+                             "not a lemonspec cache's; give another cache path")
 
     def get(self, key: str) -> CachedAnswer | None:
         answer = self._entries.get(key)

