@@ -9,6 +9,7 @@ A bad configuration exits 2 with the key that is wrong; --resume without a check
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -19,16 +20,30 @@ EXIT_USAGE = 2
 UNCONSTRAINED_TOKENS = 512  # the budget of an unconstrained sample in the validity check
 
 
-def _load(path: str, output_dir: str | None, max_steps: int | None):
-    from lemonspec.training.config import ConfigError, load_config
+def _load(path: str, command: str, output_dir: str | None = None,
+          max_steps: int | None = None):
+    from lemonspec.training.config import load_config, require_command
 
-    try:
+    with _usage_errors():
         config = load_config(path)
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        require_command(config, command, path)
     train = {k: v for k, v in (("output_dir", output_dir), ("max_steps", max_steps)) if v}
     return config.evolve(train=train) if train else config
+
+
+@contextlib.contextmanager
+def _usage_errors():
+    """What the user can fix (the configuration, a missing checkpoint, adapter or data set):
+    one line on stderr and exit 2, no traceback."""
+    from lemonspec.benchmarks import Error as DataError
+    from lemonspec.runtime.profiles import ProfileError
+    from lemonspec.training.config import ConfigError
+
+    try:
+        yield
+    except (ConfigError, ProfileError, DataError, FileNotFoundError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 @click.group(invoke_without_command=True)
@@ -50,12 +65,9 @@ def train(ctx, config_path, resume, output_dir, max_steps):
         raise click.UsageError("give --config FILE.toml (or a subcommand: sft)")
     from lemonspec.training.session import train as run_training
 
-    config = _load(config_path, output_dir, max_steps)
-    try:
+    config = _load(config_path, "train", output_dir, max_steps)
+    with _usage_errors():
         session = run_training(config, resume=resume, progress=True)
-    except FileNotFoundError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
     _summary(session)
 
 
