@@ -14,6 +14,7 @@ rollout's state (family sampler, worker spend) in `lemon_state.json`; resuming r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -189,6 +190,8 @@ def publish(staged: str, final: str) -> None:
         os.rename(final, stale)
         shutil.rmtree(stale)
     os.rename(staged, final)
+    with contextlib.suppress(OSError):  # other processes' files may still be in it
+        os.rmdir(os.path.dirname(staged))
     _fsync_dir(os.path.dirname(final))
 
 

@@ -193,7 +193,7 @@ def test_a_config_for_another_command_is_refused_with_what_to_run(tmp_path):
     grpo = EXAMPLES / "simulator.toml"
     result = CliRunner().invoke(main, ["train", "sft", "--config", str(grpo)])
     assert result.exit_code == 2
-    assert f"no [sft] table" in result.output and f"`lemonc train --config {grpo}`" in (
+    assert "no [sft] table" in result.output and f"`lemonc train --config {grpo}`" in (
         result.output)
 
 
