@@ -445,11 +445,11 @@ def parse_config(data: Mapping[str, Any]) -> Config:
                               f"known: {', '.join(f'[{s}]' for s in SECTIONS)}")
         if not isinstance(table, Mapping):
             raise ConfigError(f"{name} = {show(table)}: [{name}] must be a table")
-    if "sft" in data and "source" not in data["sft"]:
-        raise ConfigError("[sft] source is missing: say where the warm start's teams come "
-                          f"from, one of {', '.join(SFT_SOURCES)} (docs/training.md)")
     sections = {name: _section(cls, name, data.get(name, {}))
                 for name, cls in SECTIONS.items() if cls is not dict}
+    if "sft" in data and sections["sft"].source is None:
+        raise ConfigError("[sft] source is missing: say where the warm start's teams come "
+                          f"from, one of {', '.join(SFT_SOURCES)} (docs/training.md)")
     _check_trl(data.get("trl", {}))
     config = Config(**sections, trl=dict(data.get("trl", {})), tables=frozenset(data))
     _check_together(config)

@@ -222,6 +222,8 @@ def teacher_team(text: str, config: Config, fits, *,
     team = checked.module.teams[0]
     agents = [item for item in team.items if isinstance(item, ast.Agent)]
     output = next(item for item in team.items if isinstance(item, ast.OutputField))
+    if not agents:
+        return None, "no agent"
     if len(agents) > s.max_agents:
         return None, f"more than {s.max_agents} agents"
     if output.vote or len(output.agents) != 1:
@@ -406,7 +408,8 @@ def warm_start(config: Config, *, measure_models: bool = True, progress: bool = 
 
     settings = config.sft
     profile, sim = workers(config)
-    items, held_out = split_items(load_tasks(config, sim), config)
+    tasks = load_tasks(config, sim)
+    items, held_out = split_items(tasks, config)
     model, tokenizer = load_orchestrator(warm_start_model(config))
     before = measure(model, tokenizer, held_out, config, profile,
                      max_new_tokens=max_new_tokens) if measure_models else None
@@ -419,7 +422,7 @@ def warm_start(config: Config, *, measure_models: bool = True, progress: bool = 
                                     progress=progress)
     after = measure(model, tokenizer, held_out, config, profile,
                     max_new_tokens=max_new_tokens) if measure_models else None
-    result = WarmStart(collected, before, after, len(items) < len(load_tasks(config, sim)))
+    result = WarmStart(collected, before, after, len(items) < len(tasks))
     record = {"source": settings.source, "data": collected.to_dict(),
               "held_out": result.held_out,
               "before": before.to_dict() if before else None,
