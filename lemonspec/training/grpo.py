@@ -8,8 +8,9 @@ accepts. Delta is divided by the standard deviation of the step's rewards (floor
 GRPO divides reward differences by a standard deviation, so lambda weighs like with like. Everything else (loss, clipping, KL, optimizer, accelerate/DeepSpeed, logging,
 checkpoints) is TRL's. With the counterfactual off the advantages stay TRL's (B,) tensor.
 
-Checkpoints hold, besides TRL's adapter/optimizer/scheduler/trainer state/RNG states, the
-rollout's state (family sampler, worker spend) in `lemon_state.json`; resuming restores it.
+Checkpoints are staged and renamed when complete (see _save_checkpoint). They hold, besides
+TRL's adapter/optimizer/scheduler/trainer state/RNG states, the rollout's state (family
+sampler, worker spend) in `lemon_state.json`; resuming restores it.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class LemonGRPOTrainer(GRPOTrainer):
     # _get_output_dir during the save puts the whole checkpoint (model, optimizer, scheduler,
     # RNG states, trainer state, TRL's extra files) in run_dir/.saving/checkpoint-N. Ours is
     # added last, the files are synced, and one rename publishes it: a `checkpoint-N` folder
-    # is complete or absent, whenever the process dies (tests/training/test_kill_during_save).
+    # is complete or absent, whenever the process dies (tests/training/test_checkpoints.py).
 
     def _get_output_dir(self, trial):
         run_dir = super()._get_output_dir(trial=trial)

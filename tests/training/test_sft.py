@@ -109,7 +109,7 @@ def test_a_teacher_models_valid_teams_are_kept_in_the_generation_layout_and_the_
     collected = teacher_examples(tasks, config, fits, default_level="medium")
     assert collected.samples == 6 and collected.items == 2 and collected.kept_items == 2
     assert dict(collected.rejected) == {
-        "duplicate": 1, "invalid: E0201": 1, "more than 3 agents": 1,
+        "duplicate": 1, "invalid: E0302": 1, "more than 3 agents": 1,
         "outside the sampling scope (roles, levels, sizes)": 1}, collected.rejected
     first, second = collected.examples
     assert (first.prompt, second.prompt) == ("prompt 0", "prompt 1")
