@@ -188,11 +188,18 @@ def teacher_examples(tasks: Sequence[Task], config: Config, fits, *,
     scope = make_scope(config)
     constrained = accepts_grammar(settings.teacher)
     params = {"api_base": settings.teacher_api_base} if settings.teacher_api_base else {}
-    replies = sample_remote(
-        settings.teacher, [t.prompt for t in tasks], num_samples=settings.samples,
-        temperature=settings.teacher_temperature, scope=scope, seed=settings.seed,
-        # A free-writing teacher may explain itself around the team: room for that.
-        max_tokens=None if constrained else max(2 * scope.max_tokens(), 1024), **params)
+    try:
+        replies = sample_remote(
+            settings.teacher, [t.prompt for t in tasks], num_samples=settings.samples,
+            temperature=settings.teacher_temperature, scope=scope, seed=settings.seed,
+            # A free-writing teacher may explain itself around the team: room for that.
+            max_tokens=None if constrained else max(2 * scope.max_tokens(), 1024), **params)
+    except Exception as exc:  # noqa: BLE001 - LiteLLM raises many unrelated types; name it
+        from lemonspec.training.config import ConfigError, show
+
+        message = " ".join(str(exc).split())[:300]
+        raise ConfigError(f"[sft] teacher = {show(settings.teacher)} failed: "
+                          f"{type(exc).__name__}: {message}") from None
     rejected: dict[str, int] = {}
     kept: dict[int, list[str]] = {}
     for reply in replies:

@@ -201,3 +201,24 @@ def test_lemonc_train_sft_measures_before_and_after_on_held_out_items(tmp_path, 
         assert record[when]["valid_constrained"] == 1.0  # the grammar guarantees it
     assert (tmp_path / "sft" / "model.safetensors").exists()
     assert "before and after the warm start, on held-out items" in result.output
+
+
+def test_a_teacher_that_fails_is_a_clear_error(tmp_path):
+    from click.testing import CliRunner
+
+    from lemonspec.cli import main
+    from lemonspec.runtime import ScriptedModel
+    from lemonspec.runtime.scripted import Fault
+    from tests.training.conftest import tiny_config
+    from tests.training.test_cli_and_rollout import write_toml
+
+    broken = ScriptedModel("sft-teacher-down", default="x",
+                           faults=[Fault("bad_request", probability=1.0)])
+    path = tmp_path / "sft.toml"
+    write_toml(path, tiny_config(tmp_path / "out", sft={
+        "source": "teacher", "teacher": broken.model, "items": 1, "samples": 2,
+        "output_dir": str(tmp_path / "sft")}))
+    result = CliRunner().invoke(main, ["train", "sft", "--config", str(path), "--skip-eval"])
+    assert result.exit_code == 2, result.output
+    assert f'[sft] teacher = "{broken.model}" failed' in result.output
+    assert "Traceback" not in result.output
