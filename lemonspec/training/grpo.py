@@ -24,9 +24,7 @@ import warnings
 from collections.abc import Sequence
 
 import torch
-
-os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is experimental in TRL
-
+import trl
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 from trl import GRPOConfig, GRPOTrainer
 from trl.trainer.utils import nanstd
@@ -43,9 +41,22 @@ COMPLETE_FILES = ("trainer_state.json", STATE_FILE)
 # step-STEP checkpoint save (points: KILL_POINTS), to prove a save that dies loses nothing.
 TEST_KILL_DURING_SAVE = "LEMONSPEC_TEST_KILL_DURING_SAVE"
 KILL_POINTS = ("model", "optimizer", "rng", "trainer_state", "lemon_state", "renamed")
-# TRL's configs still take `gradient_checkpointing`, which transformers 5 calls deprecated.
-warnings.filterwarnings("ignore", message=".*gradient_checkpointing.* is deprecated",
-                        category=FutureWarning)
+# The TRL release whose private `_use_triton` the CPU speed-up below replaces; on another
+# release the patch is skipped (correct, only slower) rather than guessed.
+PATCHED_FOR_TRL = "1.16."
+
+
+@contextlib.contextmanager
+def quiet_trl():
+    """Silence, for the duration only, two warnings that say nothing to our users: TRL's
+    "rollout_func is experimental" and transformers 5's deprecation of the
+    `gradient_checkpointing` argument TRL's configs still take. Nothing process-wide."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*'rollout_func'.* experimental",
+                                category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*gradient_checkpointing.* is deprecated",
+                                category=FutureWarning)
+        yield
 
 
 def _score_completions_only_on_cpu() -> None:
@@ -56,8 +67,9 @@ def _score_completions_only_on_cpu() -> None:
     the flag only chooses compaction (the kernels module has its own), so compact on CPUs."""
     import trl.trainer.utils as trl_utils
 
-    original = trl_utils._use_triton
-    if getattr(original, "lemon_patched", False):
+    original = getattr(trl_utils, "_use_triton", None)
+    if (original is None or getattr(original, "lemon_patched", False)
+            or not trl.__version__.startswith(PATCHED_FOR_TRL)):
         return
 
     def compact(device) -> bool:
@@ -66,8 +78,6 @@ def _score_completions_only_on_cpu() -> None:
     compact.lemon_patched = True
     trl_utils._use_triton = compact
 
-
-_score_completions_only_on_cpu()
 
 
 def per_token_advantages(advantages: torch.Tensor, credits: Sequence[Sequence[float]],
@@ -85,7 +95,9 @@ def per_token_advantages(advantages: torch.Tensor, credits: Sequence[Sequence[fl
 class LemonGRPOTrainer(GRPOTrainer):
     def __init__(self, *, rollout: LemonRollout, **kwargs):
         self._saving = False  # set while _save_checkpoint runs: see _get_output_dir
-        super().__init__(rollout_func=rollout, **kwargs)
+        _score_completions_only_on_cpu()  # here, not at import: importing changes nothing
+        with quiet_trl():
+            super().__init__(rollout_func=rollout, **kwargs)
         self.lemon_rollout = rollout
 
     def _generate_and_score_completions(self, inputs):
@@ -235,7 +247,8 @@ def grpo_args(config: Config, reward_weights: list[float]) -> GRPOConfig:
         "remove_unused_columns": False,
     }
     try:
-        return GRPOConfig(**{**args, **config.trl})
+        with quiet_trl():
+            return GRPOConfig(**{**args, **config.trl})
     except (TypeError, ValueError) as exc:  # TRL's own checks of the combined arguments
         given = ", ".join(f"{k} = {v!r}" for k, v in config.trl.items()) or "nothing"
         raise ConfigError(f"trl.GRPOConfig refuses these settings ([trl] gives {given}): "

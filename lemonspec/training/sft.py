@@ -455,16 +455,18 @@ def train_sft(config: Config, examples: Sequence[Example], model, tokenizer, *,
     (LoRA) or the full weights are saved in [sft].output_dir, for [model].init_adapter."""
     from trl import SFTConfig, SFTTrainer
 
+    from lemonspec.training.grpo import quiet_trl
     from lemonspec.training.models import lora_config
 
     settings = config.sft
-    args = SFTConfig(
-        output_dir=settings.output_dir, max_steps=settings.max_steps,
-        learning_rate=settings.learning_rate, per_device_train_batch_size=settings.batch_size,
-        logging_steps=1, save_strategy="no", seed=settings.seed, report_to=[],
-        disable_tqdm=not progress, use_cpu=not _cuda(), bf16=False,
-        gradient_checkpointing=False, max_length=None,
-    )
+    with quiet_trl():
+        args = SFTConfig(
+            output_dir=settings.output_dir, max_steps=settings.max_steps,
+            learning_rate=settings.learning_rate,
+            per_device_train_batch_size=settings.batch_size, logging_steps=1,
+            save_strategy="no", seed=settings.seed, report_to=[], disable_tqdm=not progress,
+            use_cpu=not _cuda(), bf16=False, gradient_checkpointing=False, max_length=None,
+        )
     trainer = SFTTrainer(model=model, args=args, train_dataset=sft_dataset(examples),
                          processing_class=tokenizer,
                          peft_config=None if hasattr(model, "peft_config")
