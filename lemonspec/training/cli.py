@@ -43,7 +43,8 @@ def _usage_errors():
     try:
         yield
     except (ConfigError, ProfileError, DataError, FileNotFoundError) as exc:
-        click.echo(f"error: {exc}", err=True)
+        for line in str(exc).splitlines():
+            click.echo(f"error: {line}", err=True)
         sys.exit(EXIT_USAGE)
 
 

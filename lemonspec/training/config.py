@@ -436,17 +436,29 @@ def _check_trl(table: Mapping[str, Any]) -> None:
 
 
 def parse_config(data: Mapping[str, Any]) -> Config:
+    """The configuration, or one ConfigError holding every table's first mistake, one per
+    line (within a table, the first bad key; across tables, all of them)."""
+    problems = []
     for name, table in data.items():
         if name not in SECTIONS:
-            if not isinstance(table, Mapping):
-                raise ConfigError(f"top-level key {name} = {show(table)}: every key belongs "
-                                  f"in a table{_home_of(name)}")
-            raise ConfigError(f"unknown table [{name}]{did_you_mean(name, SECTIONS)}; "
-                              f"known: {', '.join(f'[{s}]' for s in SECTIONS)}")
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"{name} = {show(table)}: [{name}] must be a table")
-    sections = {name: _section(cls, name, data.get(name, {}))
-                for name, cls in SECTIONS.items() if cls is not dict}
+            problems.append(
+                f"top-level key {name} = {show(table)}: every key belongs in a table"
+                f"{_home_of(name)}" if not isinstance(table, Mapping) else
+                f"unknown table [{name}]{did_you_mean(name, SECTIONS)}; "
+                f"known: {', '.join(f'[{s}]' for s in SECTIONS)}")
+        elif not isinstance(table, Mapping):
+            problems.append(f"{name} = {show(table)}: [{name}] must be a table")
+    sections = {}
+    for name, cls in SECTIONS.items():
+        table = data.get(name, {})
+        if cls is dict or not isinstance(table, Mapping):
+            continue
+        try:
+            sections[name] = _section(cls, name, table)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError("\n".join(problems))
     if "sft" in data and sections["sft"].source is None:
         raise ConfigError("[sft] source is missing: say where the warm start's teams come "
                           f"from, one of {', '.join(SFT_SOURCES)} (docs/training.md)")
@@ -499,4 +511,5 @@ def load_config(path: str | Path) -> Config:
     try:
         return parse_config(data)
     except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError("\n".join(f"{path}: {line}" for line in str(exc).splitlines())
+                          ) from None

@@ -175,6 +175,17 @@ def test_a_bad_file_exits_2_with_a_message_not_a_traceback(tmp_path, extra, said
     assert said in result.output, result.output
 
 
+def test_every_table_with_a_mistake_is_reported_at_once(tmp_path):
+    text = good_toml(output_dir=str(tmp_path / "out")) + (
+        "[sampling]\nmax_agents = 0\n[reward]\nalpha = -1\n[rewards]\n")
+    result = run_train(tmp_path, text)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("error: ") for line in lines), lines
+    assert "[sampling] max_agents = 0" in lines[1] and "[reward] alpha = -1" in lines[2]
+    assert "unknown table [rewards]" in lines[0]
+
+
 def test_the_good_file_of_the_bad_cases_is_good():
     config = parse_config(__import__("tomllib").loads(good_toml()))
     assert config.train.max_steps == 1 and config.tables >= {"train", "model"}
