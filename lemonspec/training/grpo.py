@@ -48,9 +48,9 @@ PATCHED_FOR_TRL = "1.16."
 
 @contextlib.contextmanager
 def quiet_trl():
-    """Silence, for the duration only, two warnings that say nothing to our users: TRL's
+    """Silence, for the duration only, warnings that say nothing to our users: TRL's
     "rollout_func is experimental" and transformers 5's deprecation of the
-    `gradient_checkpointing` argument TRL's configs still take. Nothing process-wide."""
+    `gradient_checkpointing` names TRL still uses. Nothing process-wide."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*'rollout_func'.* experimental",
                                 category=UserWarning)

@@ -99,5 +99,8 @@ def train(config: Config, *, resume: bool = False, progress: bool = False,
     folder = Path(config.train.output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "lemon_config.json").write_text(json.dumps(config.to_dict(), indent=1))
-    session.trainer.train(resume_from_checkpoint=checkpoint)
+    from lemonspec.training.grpo import quiet_trl
+
+    with quiet_trl():
+        session.trainer.train(resume_from_checkpoint=checkpoint)
     return session

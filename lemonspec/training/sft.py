@@ -471,7 +471,8 @@ def train_sft(config: Config, examples: Sequence[Example], model, tokenizer, *,
                          processing_class=tokenizer,
                          peft_config=None if hasattr(model, "peft_config")
                          else lora_config(config.model))
-    trainer.train()
+    with quiet_trl():
+        trainer.train()
     trainer.save_model(settings.output_dir)
     return trainer, trainer.model, tokenizer
 
