@@ -3,7 +3,10 @@
 One loop serves both modes: each prompt is prefilled once and its KV cache copied for its
 group of samples (GRPO samples G specs per task); each step runs the model on the last token
 of every unfinished sample, masks the logits with each sample's grammar constraint
-(constrained mode), applies temperature and top-p, and samples. A constrained sample stops
+(constrained mode), applies temperature and top-p, and samples. The grammar's masks for the
+next step are computed in a second thread while the model runs (llguidance releases the
+GIL), so grammar work stays off the step's critical path. Each token is marked chosen (the
+grammar allowed several) or forced (one) on the Sample. A constrained sample stops
 the moment its grammar admits nothing more, so it is always a complete, formatted team;
 an unconstrained one stops at an end-of-sequence token or the token budget. A finished
 sample's place in the batch goes to the next waiting one (batch.py).
@@ -14,8 +17,10 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import attrs
+import numpy as np
 import torch
 
 from lemonspec.orchestrator.batch import Batch, prefill
@@ -60,7 +65,9 @@ class Sample:
 class Step:
     rows: int  # samples decoded in this step
     seconds: float
-    constraint_seconds: float  # computing and applying grammar masks, advancing matchers
+    # Grammar work on the step's critical path: waiting for masks (those computed while the
+    # model ran cost nothing here), applying them, advancing the matchers.
+    constraint_seconds: float
 
 
 @attrs.frozen
@@ -115,10 +122,11 @@ def decode(model, tokenizer, prompts: Sequence[str], *, num_samples: int = 1,
     prompt_ids = [tokenizer.encode(t, add_special_tokens=False) for t in texts]
     factories = {s: matcher_factory(vocab, s) for s in scopes} if constrained else {}
     waiting = _Waiting(prompt_ids, num_samples, [factories.get(s) for s in scopes])
+    masks = ThreadPoolExecutor(1, thread_name_prefix="grammar-masks")
     sampler = _Sampler(vocab, vocab.eos_ids | _eos_ids(model), temperature, top_p,
-                       max_new_tokens, torch.Generator().manual_seed(seed))
+                       max_new_tokens, torch.Generator().manual_seed(seed), masks)
     batch, rows, steps = Batch(), [], []
-    with _inference(model):
+    with _inference(model), masks:
         while waiting or batch.rows:
             waiting.admit(model, batch, rows, batch_size)
             steps.append(sampler.step(model, batch, rows))
@@ -198,6 +206,9 @@ class _Row:
         self.chosen: list[bool] = []
         self.assembler = TextAssembler()
         self.finish_reason: str | None = None
+        # The tokens the grammar admits next, being computed while the model runs: (future
+        # of the masks of a group of rows, this row's index in it).
+        self.next_allowed: tuple[Future, int] | None = None
 
     def add(self, token: int, logprob: float, data: bytes, chosen: bool) -> None:
         self.tokens.append(token)
@@ -224,6 +235,7 @@ class _Sampler:
     top_p: float
     max_new_tokens: int
     generator: torch.Generator
+    masks: ThreadPoolExecutor  # computes the next grammar masks while the model runs
 
     def step(self, model, batch: Batch, rows: list[_Row]) -> Step:
         """Samples one token for every row of the batch and runs the model on them."""
@@ -236,7 +248,7 @@ class _Sampler:
         choices = [True] * len(active)  # without a grammar every token is the model's choice
         if constrained:
             masking = time.perf_counter()
-            allowed = allowed_tokens([row.constraint for row in active], self.vocab.size)
+            allowed = self._allowed(active)
             choices = (allowed.sum(1) > 1).tolist()
             mask = torch.zeros(logits.shape, dtype=torch.bool)
             mask[:, :self.vocab.size] = torch.from_numpy(allowed)
@@ -252,8 +264,31 @@ class _Sampler:
         decoded = len(active)
         batch.keep(kept)
         if batch.rows:
+            if constrained:  # the grammar's next masks, computed while the model runs
+                going_on = [active[k] for k in kept]
+                future = self.masks.submit(allowed_tokens, [r.constraint for r in going_on],
+                                           self.vocab.size)
+                for index, row in enumerate(going_on):
+                    row.next_allowed = (future, index)
             batch.advance(model, tokens[kept])
         return Step(decoded, time.perf_counter() - started, constraint_seconds)
+
+    def _allowed(self, active: list[_Row]) -> np.ndarray:
+        """(rows, vocab) bool: what each row's grammar admits next; computed during the last
+        model step, or now for a row just admitted."""
+        allowed = np.empty((len(active), self.vocab.size), dtype=bool)
+        fresh = []
+        for position, row in enumerate(active):
+            if row.next_allowed is None:
+                fresh.append(position)
+                continue
+            future, index = row.next_allowed
+            allowed[position] = future.result()[index]
+            row.next_allowed = None
+        if fresh:
+            allowed[fresh] = allowed_tokens([active[p].constraint for p in fresh],
+                                            self.vocab.size)
+        return allowed
 
     def _add(self, row: _Row, token: int, logprob: float, chosen: bool) -> bool:
         """Adds the token to the row; whether the row goes on."""
