@@ -250,18 +250,16 @@ def teacher_team(text: str, config: Config, fits, *,
 def scope_checker(tokenizer, config: Config):
     """text -> could the constrained sampler have written it? (the scope's grammar, run over
     the text's tokens as the sampler would)."""
-    from lemonspec.orchestrator.constraint import GrammarConstraint, MatcherFactory, vocabulary
-    from lemonspec.orchestrator.offsets import TextAssembler
+    from lemonspec.orchestrator.constraint import GrammarConstraint, matcher_factory, vocabulary
     from lemonspec.training.rollout import make_scope
 
-    factory = MatcherFactory(vocabulary(tokenizer), make_scope(config))
+    factory = matcher_factory(vocabulary(tokenizer), make_scope(config))
 
     def fits(text: str) -> bool:
-        constraint, assembler = GrammarConstraint(factory), TextAssembler()
+        constraint = GrammarConstraint(factory)
         try:
             for token in tokenizer.encode(text, add_special_tokens=False):
-                piece = assembler.add(factory.vocab.token_bytes[token])
-                constraint.consume(token, assembler.text, piece)
+                constraint.consume(token)
         except RuntimeError:  # a token the grammar masks out
             return False
         return constraint.done
