@@ -115,9 +115,10 @@ def test_a_teacher_models_valid_teams_are_kept_in_the_generation_layout_and_the_
         assert check_text(example.completion).ok
         assert format_text(example.completion) == example.completion
         assert grammar_accepts(example.completion, config)
-    # Put in the generation layout: a name shortened to fit, fields in grammar order.
-    assert "agent analyst: MathAnalyst" in first.completion
-    assert "capacity: large\n        after: analyst" in first.completion
+    # Put in the generation layout: agents renamed by position (the static binding's
+    # names), fields in grammar order.
+    assert "agent a: MathAnalyst" in first.completion
+    assert "capacity: large\n        after: a" in first.completion
     assert "capacity: medium" in second.completion  # the default level made explicit
 
 
