@@ -74,6 +74,8 @@ def train(ctx, config_path, resume, output_dir, max_steps):
 
 
 def _summary(session) -> None:
+    if not session.trainer.accelerator.is_main_process:
+        return  # with several processes, one summary (the ledger is shared: see rollout)
     state, stats = session.trainer.state, session.rollout.stats
     rewards = [log["reward"] for log in state.log_history if "reward" in log]
     tail = rewards[-max(1, len(rewards) // 10):]

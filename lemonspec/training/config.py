@@ -257,6 +257,17 @@ class SamplingConfig:
     # Leave tokens the grammar forced (one allowed token) out of the loss: they are not
     # decisions, and the raw-logit gradient on them is noise (see rollout.decision_masks).
     mask_forced_tokens: bool = _bool(True)
+    # Where the rollouts are sampled: "local" (in the trainer's process) or "vllm" (a vLLM
+    # server at `server` serving the same base model as `served_model`; each step's LoRA
+    # adapter is loaded into it at run time, so it needs [model] lora = true).
+    engine: str = _text("local", ("local", "vllm"))
+    server: str | None = _text(None, optional=True)  # http://host:port (no /v1)
+    served_model: str = _text("smollm2-135m")
+
+    def __attrs_post_init__(self):
+        if self.engine == "vllm" and self.server is None:
+            raise BadValue("server", None, 'engine = "vllm" needs the server\'s URL, e.g. '
+                                           'server = "http://127.0.0.1:8000" (lemonc serve)')
 
 
 @attrs.frozen
@@ -377,6 +388,12 @@ class Config:
     trl: Mapping[str, Any] = attrs.field(factory=dict)
     # The tables the file had: which command it is for (COMMAND_TABLES). Not a setting.
     tables: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset, eq=False)
+
+    def __attrs_post_init__(self):
+        if self.sampling.engine == "vllm" and not self.model.lora:
+            raise BadValue("engine", "vllm", "rollouts on vLLM need [model] lora = true: the "
+                           "server takes each step's adapter, not full weights (TRL's weight "
+                           "sync needs CUDA)")
 
     def evolve(self, **sections: dict) -> Config:
         """A copy with some keys of some sections replaced: evolve(train={"seed": 1})."""

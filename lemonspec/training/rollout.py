@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import os
 import random
 from collections.abc import Sequence
 
@@ -153,11 +154,21 @@ class LemonRollout:
         step = trainer.state.global_step
         process = trainer.accelerator.process_index
         model = trainer.accelerator.unwrap_model(trainer.model)
-        samples = self.sample(model, prompts, seed=derived_seed(self.config.train.seed, step,
-                                                                 process))
+        seed = derived_seed(self.config.train.seed, step, process)
+        if self.config.sampling.engine == "vllm":
+            folder = os.path.join(trainer.args.output_dir, ".served", f"process-{process}")
+            samples = self.sample_served(model, prompts, seed=seed, folder=folder,
+                                         adapter=f"lemon-policy-{process}")
+        else:
+            samples = self.sample(model, prompts, seed=seed)
         tasks = [self.tasks[p] for p in prompts]
         keys = [f"{step}:{process}:{i}" for i in range(len(samples))]
-        outcomes = self.evaluate(tasks, samples, keys)
+        share = None
+        if trainer.accelerator.num_processes > 1:
+            from accelerate.utils import gather_object
+
+            share = gather_object
+        outcomes = self.evaluate(tasks, samples, keys, share=share)
         self.last = (samples, outcomes)
         self._log(trainer, outcomes)
         return self.trl_fields(samples, outcomes)
@@ -180,6 +191,26 @@ class LemonRollout:
                                     temperature=s.temperature, top_p=s.top_p,
                                     max_new_tokens=s.max_new_tokens, constrained=s.constrained,
                                     scope=self.scope, seed=derived_seed(seed, index))
+        return samples
+
+    def sample_served(self, model, prompts: list[str], *, seed: int, folder: str,
+                      adapter: str) -> list[Sample]:
+        """As `sample`, on a vLLM server: the policy's current LoRA adapter is saved to
+        `folder` and loaded into the server as `adapter` (replacing last step's), then each
+        prompt's group is sampled there under the same grammar (orchestrator/served.py)."""
+        from lemonspec.orchestrator.served import ServedEngine, sample_served
+
+        s = self.config.sampling
+        engine = ServedEngine(s.server, s.served_model)
+        model.save_pretrained(folder)  # a PEFT model writes only its adapter
+        engine.load_adapter(adapter, os.path.abspath(folder))
+        samples = []
+        for index, (prompt, run) in enumerate(itertools.groupby(prompts)):
+            samples += sample_served(engine, self.tokenizer, [prompt],
+                                     num_samples=len(list(run)), temperature=s.temperature,
+                                     top_p=s.top_p, max_new_tokens=s.max_new_tokens,
+                                     constrained=s.constrained, scope=self.scope,
+                                     seed=derived_seed(seed, index), adapter=adapter)
         return samples
 
     def trl_fields(self, samples: list[Sample], outcomes: list[Outcome]) -> dict:
@@ -205,18 +236,26 @@ class LemonRollout:
     # ---- execution --------------------------------------------------------------------------
 
     def evaluate(self, tasks: Sequence[Task], samples: Sequence[Sample],
-                 keys: Sequence[str]) -> list[Outcome]:
+                 keys: Sequence[str], share=None) -> list[Outcome]:
         """Run every sample (and its counterfactual); then update the family sampler in
-        sample order, so the result does not depend on which run finished first."""
+        sample order, so the result does not depend on which run finished first.
+
+        share: with several training processes, accelerate's gather_object: every process
+        then accounts every process's outcomes, in process order, so the family samplers
+        and the worker spend (and with it the budget's stop) stay identical everywhere."""
         checked = [self._check(s.text) for s in samples]  # the one check of each sample
         edits = [self._choose_edit(s.text, c, k) for s, c, k in zip(samples, checked, keys)]
         outcomes = asyncio.run(self._evaluate_all(tasks, checked, keys, edits))
-        for outcome in outcomes:
-            self.stats.original += outcome.spend
+        ledger = [(o.spend, o.edit.spend if o.edit else None, o.edit.family if o.edit else None,
+                   o.edit.delta if o.edit else None) for o in outcomes]
+        if share is not None:
+            ledger = share(ledger)
+        for spend, edit_spend, family, delta in ledger:
+            self.stats.original += spend
             self.stats.samples += 1
-            if outcome.edit is not None:
-                self.stats.counterfactual += outcome.edit.spend
-                self.sampler.update(outcome.edit.family, outcome.edit.delta)
+            if family is not None:
+                self.stats.counterfactual += edit_spend
+                self.sampler.update(family, delta)
         return outcomes
 
     def _choose_edit(self, text: str, checked: CheckResult, key: str) -> ChosenEdit | None:
