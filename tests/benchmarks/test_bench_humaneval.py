@@ -3,12 +3,8 @@ model outputs in the usual shapes (fenced whole function, bare body) are scored.
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
-from lemonspec.benchmarks import data_roots, load, run_code, run_humaneval, score
-
-HAVE_DATA = any((root / "humaneval").is_dir() for root in data_roots())
-pytestmark = pytest.mark.skipif(not HAVE_DATA, reason="no local copy of HumanEval")
+from lemonspec.benchmarks import load, run_code, run_humaneval, score
+from tests.benchmark_data import needs_full_data
 
 
 def run_all(items, completion_of):
@@ -20,6 +16,7 @@ def run_all(items, completion_of):
         return list(pool.map(run, items))
 
 
+@needs_full_data
 def test_every_canonical_solution_passes():
     items = load("humaneval")
     results = run_all(items, lambda item: item.meta["canonical_solution"])
@@ -28,12 +25,14 @@ def test_every_canonical_solution_passes():
     assert len(items) == 164 and failures == []
 
 
+@needs_full_data
 def test_an_empty_body_fails():
     items = load("humaneval", limit=20, seed=0)
     results = run_all(items, lambda item: "    pass\n")
     assert [r.status for r in results] == ["failed"] * 20
 
 
+@needs_full_data
 def test_a_wrong_body_fails():
     items = load("humaneval", limit=20, seed=1)
     results = run_all(items, lambda item: "    return None\n")
