@@ -24,4 +24,4 @@ test: setup
 
 bench: setup
 	$(PIP) install -e ".[bench]"
-	for script in benchmarks/*.py; do $(PYTHON) $$script || exit 1; done
+	for script in perf/*.py; do $(PYTHON) $$script || exit 1; done

@@ -6,7 +6,7 @@
    the JSON path; 100 agents within 6x of the 20-agent time (linear).
 2. Start-up: `lemonc check` on a small file against `python -c pass`. Target <= 4x.
 
-Run: python benchmarks/compiler_speed.py
+Run: python perf/compiler_speed.py
 """
 
 from __future__ import annotations
