@@ -7,17 +7,22 @@ import sys
 
 import click
 
+from lemonspec.errors import EXIT_INVALID, LemonspecError, report
+
 FORMATS = ("concise", "full", "json")
 
 # Commands that live with their phase, imported only when invoked (click's lazy-group
-# recipe): `lemonc check` must not pay for asyncio, LiteLLM or torch.
+# recipe): `lemonc check` must not pay for asyncio, LiteLLM or torch. Their one-line help is
+# kept here, so that `lemonc --help` and shell completion list them without importing them
+# (the orchestrator's and the trainer's modules import torch).
 LAZY_COMMANDS = {
-    "run": "lemonspec.runtime.cli:run",
-    "bench": "lemonspec.benchmarks.cli:bench",
-    "report": "lemonspec.benchmarks.cli:report",
-    "baselines": "lemonspec.benchmarks.cli:baselines",
-    "generate": "lemonspec.orchestrator.cli:generate",
-    "train": "lemonspec.training.cli:train",
+    "run": ("lemonspec.runtime.cli:run", "Run a team from FILE on a task input."),
+    "bench": ("lemonspec.benchmarks.cli:bench", "Run a team over a benchmark, resumably."),
+    "report": ("lemonspec.benchmarks.cli:report", "Compare results files of lemonc bench."),
+    "baselines": ("lemonspec.benchmarks.cli:baselines", "The paper's baselines as .lemon specs."),
+    "generate": ("lemonspec.orchestrator.cli:generate",
+                 "Write teams for a task with the orchestrator model."),
+    "train": ("lemonspec.training.cli:train", "Train the orchestrator (SFT warm start or GRPO)."),
 }
 
 
@@ -29,15 +34,49 @@ class LazyGroup(click.Group):
         if name in LAZY_COMMANDS:
             import importlib
 
-            module, attr = LAZY_COMMANDS[name].split(":")
+            module, attr = LAZY_COMMANDS[name][0].split(":")
             return getattr(importlib.import_module(module), attr)
         return super().get_command(ctx, name)
+
+    def help_line(self, ctx, name: str, limit: int) -> str | None:
+        """A command's one-line help, from the registry for lazy ones; None if hidden."""
+        if name in LAZY_COMMANDS:
+            return LAZY_COMMANDS[name][1]
+        command = super().get_command(ctx, name)
+        return None if command is None or command.hidden else command.get_short_help_str(limit)
+
+    def format_commands(self, ctx, formatter):
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [(name, text) for name in names
+                if (text := self.help_line(ctx, name, limit)) is not None]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def shell_complete(self, ctx, incomplete):
+        from click.shell_completion import CompletionItem
+
+        commands = [CompletionItem(name, help=text) for name in self.list_commands(ctx)
+                    if name.startswith(incomplete)
+                    and (text := self.help_line(ctx, name, 45)) is not None]
+        return commands + click.Command.shell_complete(self, ctx, incomplete)
+
+    def invoke(self, ctx):
+        """Any package error that reaches here is printed as one `error:` line (and a hint),
+        with its exit code: the one place where the CLI turns failures into exits."""
+        try:
+            return super().invoke(ctx)
+        except LemonspecError as error:
+            report(error)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lemonspec")
 def main():
     """lemonc: check, format, compile, draw and run .lemon multi-agent team specs."""
+    from lemonspec.environment import configure
+
+    configure()
 
 
 def _levels_option(f):
@@ -68,7 +107,7 @@ def check(files, fmt, levels):
         click.echo(render_full(diagnostics, sources), nl=False)
     else:
         click.echo(render_concise(diagnostics), nl=False)
-    sys.exit(1 if any(not r.ok for r in results) else 0)
+    sys.exit(EXIT_INVALID if any(not r.ok for r in results) else 0)
 
 
 @main.command()
@@ -97,7 +136,7 @@ def fmt(files, check_only):
             else:
                 _write_atomically(path, formatted)
                 click.echo(f"reformatted {path}")
-    sys.exit(1 if failed or (check_only and unformatted) else 0)
+    sys.exit(EXIT_INVALID if failed or (check_only and unformatted) else 0)
 
 
 def _write_atomically(path: str, text: str):
@@ -118,7 +157,7 @@ def _compile_or_exit(file, team, levels):
         return compile_file(file, team=team, levels=_split_levels(levels))
     except CompileError as exc:
         click.echo(render_concise(exc.diagnostics), nl=False, err=True)
-        sys.exit(1)
+        sys.exit(EXIT_INVALID)
 
 
 @main.command(name="compile")

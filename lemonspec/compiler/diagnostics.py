@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import attrs
 
 from lemonspec.compiler.source import Source, Span
+from lemonspec.errors import EXIT_INVALID, LemonspecError
 
 
 class Severity(str, enum.Enum):
@@ -157,8 +158,10 @@ def render_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps([d.to_json() for d in diagnostics], indent=2) + "\n"
 
 
-class CompileError(Exception):
+class CompileError(LemonspecError):
     """Raised by APIs that need a valid program; carries every diagnostic. Pickles."""
+
+    exit_code = EXIT_INVALID
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
         self.diagnostics = tuple(diagnostics)

@@ -47,6 +47,11 @@ def run(file, team, task_input, input_file, profile, model, trace, replay, cache
         chosen = chosen.with_model(model)
     text = _task_input(task_input, input_file, recorded)
     ir = _compile(file, team, chosen)
+    if not recorded and any(m.startswith("embedded/") for c in chosen.configs.values()
+                            for m in c.models):
+        from lemonspec.runtime.embedded import require_embedded
+
+        require_embedded()  # before any agent runs; `lemonc` prints what to install, exit 2
     options = {"profile": chosen, "trace": trace, "replay": recorded, "extractor": extractor,
                "concurrency": concurrency, "cache": SqliteCache(cache) if cache else None}
     result = _run_with_progress(ir, text, options, live=not as_json)

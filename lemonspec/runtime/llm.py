@@ -19,6 +19,8 @@ from tenacity import (
     wait_random,
 )
 
+from lemonspec.environment import configure
+from lemonspec.errors import EXIT_RUN, LemonspecError
 from lemonspec.runtime.profiles import LevelConfig
 
 Emit = Callable[..., None]
@@ -38,8 +40,10 @@ class ModelReply:
     usage_reported: bool  # False when the provider gave no usage and we counted ourselves
 
 
-class AgentCallError(Exception):
+class AgentCallError(LemonspecError):
     """An agent whose every model and every retry failed. Names the agent, model and cause."""
+
+    exit_code = EXIT_RUN
 
     def __init__(self, agent: str, failures: list[tuple[str, int, BaseException]]) -> None:
         self.agent = agent
@@ -81,6 +85,7 @@ def is_transient(exc: BaseException) -> bool:
 async def call_model(agent: str, agent_hash: str, config: LevelConfig, messages: list[dict],
                      emit: Emit) -> ModelReply:
     """The first answer from `config.model`, then its fallbacks; AgentCallError if none."""
+    configure()
     from lemonspec.runtime.providers import litellm
 
     llm = litellm()

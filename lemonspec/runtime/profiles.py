@@ -8,13 +8,15 @@ recognise are passed through to LiteLLM (e.g. `top_p`), so any provider option w
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
-import tomllib
+
+from lemonspec.errors import LemonspecError
 
 DEFAULT_PROFILE = "embedded"
 _KNOWN_KEYS = {
@@ -23,7 +25,7 @@ _KNOWN_KEYS = {
 }
 
 
-class ProfileError(ValueError):
+class ProfileError(LemonspecError, ValueError):
     """A profile that cannot be found or does not make sense."""
 
 

@@ -15,6 +15,8 @@ from typing import IO, Any
 
 import attrs
 
+from lemonspec.errors import LemonspecError
+
 
 class TraceWriter:
     """Appends events to a JSONL file (or any text stream)."""
@@ -67,7 +69,7 @@ def read_trace(path: str | Path) -> list[dict[str, Any]]:
     return events
 
 
-class TraceError(ValueError):
+class TraceError(LemonspecError, ValueError):
     """A trace that cannot be replayed for this team."""
 
 

@@ -23,10 +23,12 @@ from typing import Any
 
 import attrs
 
+from lemonspec.errors import LemonspecError
+
 FAMILIES = ("drop_dependency", "remove_duty", "lower_capacity")
 
 
-class ConfigError(ValueError):
+class ConfigError(LemonspecError, ValueError):
     """A configuration that cannot be read or does not make sense."""
 
 

@@ -16,24 +16,18 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from collections.abc import Sequence
 
 import torch
-
-os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is experimental in TRL
-
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl import GRPOConfig, GRPOTrainer
 from trl.trainer.utils import nanstd
 
+from lemonspec.environment import configure
 from lemonspec.training.config import Config
 from lemonspec.training.rollout import CREDIT_FIELD, REWARD_FIELD, LemonRollout
 
 STATE_FILE = "lemon_state.json"
-# TRL's configs still take `gradient_checkpointing`, which transformers 5 calls deprecated.
-warnings.filterwarnings("ignore", message=".*gradient_checkpointing.* is deprecated",
-                        category=FutureWarning)
 
 
 def _score_completions_only_on_cpu() -> None:
@@ -55,9 +49,6 @@ def _score_completions_only_on_cpu() -> None:
     trl_utils._use_triton = compact
 
 
-_score_completions_only_on_cpu()
-
-
 def per_token_advantages(advantages: torch.Tensor, credits: Sequence[Sequence[float]],
                          width: int, scale: torch.Tensor | None = None) -> torch.Tensor:
     """(B,) GRPO advantages + per-token credits (each as long as its completion, padded
@@ -72,6 +63,8 @@ def per_token_advantages(advantages: torch.Tensor, credits: Sequence[Sequence[fl
 
 class LemonGRPOTrainer(GRPOTrainer):
     def __init__(self, *, rollout: LemonRollout, **kwargs):
+        configure()
+        _score_completions_only_on_cpu()
         super().__init__(rollout_func=rollout, **kwargs)
         self.lemon_rollout = rollout
 
