@@ -17,14 +17,9 @@ import click
 
 from lemonspec.benchmarks.baselines import BASELINES
 from lemonspec.benchmarks.datasets import NAMES
-
-EXIT_SPEC, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
-
-
-def _fail(message: str, code: int = EXIT_USAGE):
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
+from lemonspec.errors import EXIT_INTERRUPTED
+from lemonspec.errors import EXIT_INVALID as EXIT_SPEC
+from lemonspec.errors import fail as _fail
 
 # ---- lemonc bench ----
 

@@ -12,7 +12,9 @@ from typing import Any, ClassVar
 
 import click
 
-EXIT_SPEC, EXIT_USAGE, EXIT_RUN = 1, 2, 3
+from lemonspec.errors import EXIT_INVALID as EXIT_SPEC
+from lemonspec.errors import EXIT_RUN, EXIT_USAGE
+from lemonspec.errors import fail as _fail
 
 
 @click.command()
@@ -63,11 +65,6 @@ def run(file, team, task_input, input_file, profile, model, trace, replay, cache
         click.echo(f"error: {failure.error}", err=True)
     if not result.ok:
         sys.exit(EXIT_RUN)
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 def _task_input(task_input, input_file, recorded) -> str:
