@@ -7,22 +7,27 @@ import sys
 
 import click
 
-from lemonspec.errors import EXIT_INVALID, LemonspecError, report
+from lemonspec.errors import EXIT_INVALID, LemonspecError, report, require_extra
 
 FORMATS = ("concise", "full", "json")
 
 # Commands that live with their phase, imported only when invoked (click's lazy-group
 # recipe): `lemonc check` must not pay for asyncio, LiteLLM or torch. Their one-line help is
 # kept here, so that `lemonc --help` and shell completion list them without importing them
-# (the orchestrator's and the trainer's modules import torch).
+# (the orchestrator's and the trainer's modules import torch). The last field is the extra
+# (and the modules that stand for it) a command needs before its module can even load.
+EMBEDDED = ("embedded", ("torch", "transformers", "llguidance"))
+TRAIN = ("train", ("torch", "transformers", "trl", "peft", "datasets"))
 LAZY_COMMANDS = {
-    "run": ("lemonspec.runtime.cli:run", "Run a team from FILE on a task input."),
-    "bench": ("lemonspec.benchmarks.cli:bench", "Run a team over a benchmark, resumably."),
-    "report": ("lemonspec.benchmarks.cli:report", "Compare results files of lemonc bench."),
-    "baselines": ("lemonspec.benchmarks.cli:baselines", "The paper's baselines as .lemon specs."),
+    "run": ("lemonspec.runtime.cli:run", "Run a team from FILE on a task input.", None),
+    "bench": ("lemonspec.benchmarks.cli:bench", "Run a team over a benchmark, resumably.", None),
+    "report": ("lemonspec.benchmarks.cli:report", "Compare results files of lemonc bench.", None),
+    "baselines": ("lemonspec.benchmarks.cli:baselines", "The paper's baselines as .lemon specs.",
+                  None),
     "generate": ("lemonspec.orchestrator.cli:generate",
-                 "Write teams for a task with the orchestrator model."),
-    "train": ("lemonspec.training.cli:train", "Train the orchestrator (SFT warm start or GRPO)."),
+                 "Write teams for a task with the orchestrator model.", EMBEDDED),
+    "train": ("lemonspec.training.cli:train", "Train the orchestrator (SFT warm start or GRPO).",
+              TRAIN),
 }
 
 
@@ -34,7 +39,10 @@ class LazyGroup(click.Group):
         if name in LAZY_COMMANDS:
             import importlib
 
-            module, attr = LAZY_COMMANDS[name][0].split(":")
+            target, _, needs = LAZY_COMMANDS[name]
+            if needs:
+                require_extra(needs[0], *needs[1])
+            module, attr = target.split(":")
             return getattr(importlib.import_module(module), attr)
         return super().get_command(ctx, name)
 

@@ -10,6 +10,7 @@ line when there is one) and exits with that code, never with a traceback
 from __future__ import annotations
 
 import importlib.util
+import sys
 from typing import NoReturn
 
 EXIT_OK = 0
@@ -44,7 +45,7 @@ def require_extra(extra: str, *modules: str) -> None:
 
     Looks the modules up without importing them, so the check costs microseconds."""
     for module in modules:
-        if importlib.util.find_spec(module) is None:
+        if module not in sys.modules and importlib.util.find_spec(module) is None:
             raise MissingExtra(extra, module)
 
 

@@ -25,13 +25,15 @@ from urllib.parse import urlparse
 import attrs
 
 from lemonspec.benchmarks.errors import Error
+from lemonspec.errors import require_extra
 
 Kind = Literal["number", "choice", "code"]
 LETTERS = "ABCDE"
 DATA_ENV = "LEMONSPEC_DATA"
 _DATA_HINT = (
     "pass --data PATH or set LEMONSPEC_DATA to a folder holding the benchmark folders "
-    "(gsm8k/, svamp/, multiarith/, aqua/, mmlu/, humaneval/)"
+    "(gsm8k/, svamp/, multiarith/, aqua/, mmlu/, humaneval/); with network access they come "
+    "from the Hugging Face hub (pip install 'lemonspec[bench]')"
 )
 
 
@@ -393,6 +395,7 @@ def _hub_load(name: str, split: str, hub: _Hub) -> list[_Row]:
             f"no local {name} data found (looked in {searched}) and {where} is unreachable",
             _DATA_HINT,
         )
+    require_extra("bench", "datasets")
     try:
         import datasets  # slow to import, and only needed here
 
