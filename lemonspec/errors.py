@@ -45,7 +45,7 @@ def require_extra(extra: str, *modules: str) -> None:
 
     Looks the modules up without importing them, so the check costs microseconds."""
     for module in modules:
-        if module not in sys.modules and importlib.util.find_spec(module) is None:
+        if sys.modules.get(module) is None and importlib.util.find_spec(module) is None:
             raise MissingExtra(extra, module)
 
 
