@@ -60,5 +60,10 @@ def fail(message: str, code: int = EXIT_USAGE, hint: str | None = None) -> NoRet
 
 def report(error: LemonspecError) -> NoReturn:
     """Print a package error that reached the command line, and exit with its code."""
+    if getattr(error, "diagnostics", None):  # a CompileError: already `file:line:col: error...`
+        import click
+
+        click.echo(str(error), err=True)
+        raise SystemExit(error.exit_code)
     message = getattr(error, "message", None) or str(error)
     fail(message, error.exit_code, getattr(error, "hint", None))
