@@ -7,7 +7,9 @@ from hypothesis import HealthCheck, settings
 
 from tests.benchmark_data import FIXTURES, FULL
 
-settings.register_profile("ci", max_examples=60, deadline=None,
+# No deadline and no too_slow check: a loaded 2-core machine is slow, not wrong. print_blob:
+# a failure that does not recur alone prints the @reproduce_failure line that replays it.
+settings.register_profile("ci", max_examples=60, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("deep", max_examples=1000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
