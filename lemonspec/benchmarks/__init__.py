@@ -3,8 +3,11 @@
     items = load("gsm8k", "test", limit=100, seed=0)
     correct = sum(score(item, output_of(item)) for item in items)
 
-`load` reads native files (see datasets.py for where it looks), `score` judges a model's
-free-text output, and code items run in the sandbox (sandbox.py).
+`load` reads native files (see datasets.py for where it looks; `load_file` reads the user's
+own JSONL or CSV), `score` judges a model's free-text output with the one judge
+(runtime/answers.py), and code items run in the sandbox (sandbox.py). bench.py runs a fixed
+team over items into a resumable results file; orchestrated.py lets an orchestrator write a
+team per item (`evaluate`); report.py compares results files.
 """
 
 from lemonspec.benchmarks.datasets import (

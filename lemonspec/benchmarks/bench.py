@@ -28,16 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lemonspec.benchmarks.datasets import Item, format_number
+from lemonspec.benchmarks.datasets import Item
 from lemonspec.benchmarks.errors import Error
-from lemonspec.benchmarks.scoring import (
-    extract_choice,
-    extract_code,
-    extract_number,
-    numbers_match,
-    run_code,
-)
+from lemonspec.benchmarks.scoring import item_extractor, run_code
 from lemonspec.compiler.ir import TeamIR
+from lemonspec.runtime.answers import is_correct
 from lemonspec.runtime.profiles import Profile
 
 if TYPE_CHECKING:
@@ -63,6 +58,8 @@ class RunKey:
     profile: str
     models: Mapping[str, str]  # capacity level -> model (fallbacks after a comma)
     settings_hash: str  # of every level's request parameters (max_tokens, temperature, ...)
+    # An orchestrated run (orchestrated.py): who wrote the teams and how; None for one spec.
+    orchestrator: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -82,17 +79,18 @@ def run_key(ir: TeamIR, dataset: str, split: str, seed: int, profile: Profile) -
     models = {level: ",".join(profile.config(level).models) for level in used}
     settings = {level: profile.config(level).request_params() for level in used}
     return RunKey(spec_hash(ir), ir.team, dataset, split, seed, profile.name, models,
-                  _digest(settings))
+                  digest(settings))
 
 
 def spec_hash(ir: TeamIR) -> str:
     """The compiled team without its file path: agents (each hash covers its instructions,
     capacity and dependencies) and the output rule."""
     content = {k: v for k, v in ir.to_json().items() if k != "source"}
-    return _digest(content)
+    return digest(content)
 
 
-def _digest(value: object) -> str:
+def digest(value: object) -> str:
+    """A short content hash of a JSON-able value."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -263,15 +261,7 @@ def warm_up(profile: Profile) -> None:
 
 def answer_extractor(item: Item) -> Callable[[str], str | None]:
     """How an output agent's text becomes the item's answer (the vote compares these)."""
-    if item.kind == "number":
-        return lambda text: _number_text(extract_number(text))
-    if item.kind == "choice":
-        return lambda text: extract_choice(text, item.options)
-    return lambda text: extract_code(text, item.answer.entry_point).strip("\n") or None
-
-
-def _number_text(value) -> str | None:
-    return None if value is None else format_number(value)
+    return item_extractor(item)
 
 
 async def judge(item: Item, answer: str | None) -> tuple[bool, str | None]:
@@ -281,14 +271,7 @@ async def judge(item: Item, answer: str | None) -> tuple[bool, str | None]:
     if item.kind == "code":
         result = await asyncio.to_thread(run_code, item, answer)
         return result.passed, None if result.passed else result.status
-    if item.kind == "number":
-        return _numbers_equal(answer, item.answer), None
-    return answer == item.answer, None
-
-
-def _numbers_equal(answer: str, gold: str) -> bool:
-    value = extract_number(answer)
-    return value is not None and numbers_match(value, gold)
+    return is_correct(item.kind, answer, item.answer), None
 
 
 async def run_item(item: Item, ir: TeamIR, profile: Profile, limiter: asyncio.Semaphore,
@@ -301,17 +284,19 @@ async def run_item(item: Item, ir: TeamIR, profile: Profile, limiter: asyncio.Se
     correct, why = await judge(item, result.answer)
     failure = next((a.error for a in result.failures), None)
     return {
-        "id": item.id, "answer": result.answer, "gold": _gold(item), "correct": correct,
+        "id": item.id, "answer": result.answer, "gold": gold_text(item), "correct": correct,
         "why": why, "ok": result.ok, "error": failure,
         "prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
         "tokens": _sum(result.prompt_tokens, result.completion_tokens), "cost": result.cost,
         "seconds": round(result.seconds, 3), "model_calls": result.model_calls,
-        "run_id": result.run_id,
+        "run_id": result.run_id, "valid": True, "agents": len(ir.agents),
+        "edges": sum(len(a.after) for a in ir.agents), "worker_tokens":
+        _sum(result.prompt_tokens, result.completion_tokens),
         "outputs": {name: result.agent(name).output for name in ir.output.agents},
     }
 
 
-def _gold(item: Item) -> str:
+def gold_text(item: Item) -> str:
     return item.answer if isinstance(item.answer, str) else f"tests of {item.answer.entry_point}"
 
 
@@ -358,6 +343,13 @@ class Summary:
     cost_per_item: float | None  # None when some call's price is unknown
     seconds_per_item: float  # mean latency of one item's team run
     seconds_p95: float
+    # Orchestrated runs split tokens between the orchestrator (writing teams) and the
+    # workers (running them); a fixed-spec run has no orchestrator (None).
+    orchestrator_tokens_per_item: float | None = None
+    worker_tokens_per_item: float | None = None
+    valid_share: float | None = None  # of the teams written, the share the compiler accepted
+    agents_mean: float | None = None  # over valid teams; None when no record says
+    edges_mean: float | None = None
 
 
 def summarize(records: Iterable[Mapping[str, Any]]) -> Summary:
@@ -367,10 +359,19 @@ def summarize(records: Iterable[Mapping[str, Any]]) -> Summary:
     n, correct = len(records), sum(bool(r["correct"]) for r in records)
     low, high = wilson_interval(correct, n)
     seconds = [float(r["seconds"]) for r in records]
+    orchestrated = any("orchestrator_tokens" in r for r in records)
+    written = sum(r.get("samples", 1) for r in records)
+    valid = sum(r.get("valid_teams", int(r.get("valid", True))) for r in records)
     return Summary(n, correct, sum(not r["ok"] for r in records), correct / n, low, high,
                    _mean_or_none(r.get("tokens") for r in records),
                    _mean_or_none(r.get("cost") for r in records),
-                   statistics.fmean(seconds), _percentile(seconds, 0.95))
+                   statistics.fmean(seconds), _percentile(seconds, 0.95),
+                   _mean_or_none(r.get("orchestrator_tokens") for r in records)
+                   if orchestrated else None,
+                   _mean_or_none(r.get("worker_tokens", r.get("tokens")) for r in records),
+                   valid / written if written else None,
+                   _mean_present(r.get("agents") for r in records),
+                   _mean_present(r.get("edges") for r in records))
 
 
 def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
@@ -389,6 +390,12 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
 def _mean_or_none(values: Iterable[Any]) -> float | None:
     values = list(values)
     return None if any(v is None for v in values) else statistics.fmean(values)
+
+
+def _mean_present(values: Iterable[Any]) -> float | None:
+    """The mean of the values given; None when there are none (old files, invalid teams)."""
+    present = [v for v in values if v is not None]
+    return statistics.fmean(present) if present else None
 
 
 def _percentile(values: list[float], q: float) -> float:

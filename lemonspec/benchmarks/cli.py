@@ -2,7 +2,8 @@
 
 bench runs one team over a benchmark into a resumable results file; report compares results
 files in a table and a chart; baselines writes the paper's baselines as .lemon files.
-Exit codes: 1 the spec has errors, 2 bad options, files or data, 130 interrupted.
+Exit codes: 1 the spec has errors, 2 bad options, files or data, 3 the orchestrator failed
+(nothing is recorded for the item it failed on; rerun to resume), 130 interrupted.
 Heavy imports (LiteLLM, torch, matplotlib) happen inside the commands.
 """
 
@@ -17,27 +18,36 @@ import click
 
 from lemonspec.benchmarks.baselines import BASELINES
 from lemonspec.benchmarks.datasets import NAMES
-from lemonspec.errors import EXIT_INTERRUPTED
+from lemonspec.errors import EXIT_INTERRUPTED, EXIT_RUN
 from lemonspec.errors import EXIT_INVALID as EXIT_SPEC
 from lemonspec.errors import fail as _fail
+from lemonspec.runtime.answers import SCORERS
 
 # ---- lemonc bench ----
 
 
 @click.command()
-@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
-@click.option("--dataset", required=True, type=click.Choice(NAMES), help="The benchmark.")
+@click.argument("spec", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.option("--orchestrator", metavar="ORCH",
+              help="Instead of SPEC, let an orchestrator write a team for each item: `local` "
+                   "(the embedded SmolLM2), a model or LoRA adapter folder `lemonc train` "
+                   "saved, or a LiteLLM model string (hosted_vllm/... decodes under the "
+                   "grammar).")
+@click.option("--dataset", required=True, metavar="NAME|FILE",
+              help=f"A benchmark ({', '.join(NAMES)}) or your own .jsonl/.csv file "
+                   "(see --question-field, --answer-field, --scorer).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="The results file (JSONL). Rerun with the same --out to resume.")
 @click.option("--limit", type=click.IntRange(min=0), help="Run a seeded sample of N items.")
 @click.option("--split", default="test", show_default=True,
-              help="The split: test; also train (gsm8k) and dev (aqua, mmlu).")
-@click.option("--seed", default=0, show_default=True, help="Chooses the --limit sample.")
+              help="The split: test; also train (gsm8k) and dev (aqua, mmlu). Not for files.")
+@click.option("--seed", default=0, show_default=True,
+              help="Chooses the --limit sample, and the orchestrator's sampling seed.")
 @click.option("--data", type=click.Path(), help="Where the benchmark's files are "
               "(default: $LEMONSPEC_DATA, then shared/datasets folders, then the HF hub).")
 @click.option("--team", help="The team to run (needed when the file has several).")
 @click.option("--profile", help="A shipped profile (embedded, paper-vllm, openai) or a .toml "
-                                "path. Default: embedded.")
+                                "path, for the workers. Default: embedded.")
 @click.option("--model", help="Run every capacity level on this LiteLLM model string.")
 @click.option("--temperature", type=click.FloatRange(min=0),
               help="Sample every level at this temperature (SC-CoT needs one above 0).")
@@ -45,30 +55,125 @@ from lemonspec.errors import fail as _fail
               help="Items (and model calls) in flight at once. Default: the profile's.")
 @click.option("--trace", type=click.Path(dir_okay=False),
               help="The JSONL trace of every run. Default: OUT with .trace.jsonl.")
-def bench(spec, dataset, out, limit, split, seed, data, team, profile, model, temperature,
-          concurrency, trace):
-    """Run the team in SPEC over a benchmark: one results line per item, then a summary."""
+@click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --orchestrator: teams written per item; the answer is the majority "
+                   "of their answers.")
+@click.option("--orchestrator-temperature", type=click.FloatRange(min=0),
+              help="With --orchestrator: its sampling temperature. Default: 0 (greedy) for "
+                   "one sample, 0.7 for more.")
+@click.option("--unconstrained", is_flag=True,
+              help="With --orchestrator: decode without the grammar (invalid teams score 0).")
+@click.option("--question-field", default="question", show_default=True,
+              help="With a data file: the field holding the question.")
+@click.option("--answer-field", default="answer", show_default=True,
+              help="With a data file: the field holding the gold answer.")
+@click.option("--id-field", help="With a data file: the field holding each item's id "
+                                 "(default: its position).")
+@click.option("--scorer", type=click.Choice(SCORERS), default="number", show_default=True,
+              help="With a data file: how answers are compared (number: numerically; choice: "
+                   "a letter A-E; exact: the marked answer's text, ignoring case).")
+def bench(spec, orchestrator, dataset, out, limit, split, seed, data, team, profile, model,
+          temperature, concurrency, trace, samples, orchestrator_temperature, unconstrained,
+          question_field, answer_field, id_field, scorer):
+    """Run the team in SPEC, or the teams an --orchestrator writes, over a benchmark or a
+    data file: one results line per item, then a summary."""
     from lemonspec.benchmarks import bench as b
-    from lemonspec.benchmarks.datasets import load
     from lemonspec.benchmarks.errors import Error
 
+    if (spec is None) == (orchestrator is None):
+        _fail("give a team SPEC file or --orchestrator ORCH (one of the two)")
+    if spec is not None and (samples != 1 or orchestrator_temperature is not None
+                             or unconstrained):
+        _fail("--samples, --orchestrator-temperature and --unconstrained need --orchestrator")
     chosen = _profile(profile, model, temperature)
-    ir = _compile(spec, team, chosen)
+    ir = None if spec is None else _compile(spec, team, chosen)  # spec errors first: exit 1
     try:
-        items = load(dataset, split, path=data, limit=limit, seed=seed)
-        store = b.ResultsFile.open(out, b.run_key(ir, dataset, split, seed, chosen))
+        items, dataset_label, split_label = _items(
+            dataset, split, data, limit, seed, question_field, answer_field, id_field, scorer)
+    except Error as exc:
+        _fail(str(exc))
+    if orchestrator is not None:
+        _bench_orchestrated(orchestrator, items, dataset, dataset_label, split_label, seed,
+                            chosen, out, concurrency, trace, samples, orchestrator_temperature,
+                            unconstrained)
+        return
+    try:
+        store = b.ResultsFile.open(out, b.run_key(ir, dataset_label, split_label, seed, chosen))
     except Error as exc:
         _fail(str(exc))
     _warn_if_votes_are_copies(ir, chosen)
     with store:
         todo = [item for item in items if item.id not in store.done]
-        click.echo(f"{ir.team} on {dataset}/{split}: {len(items)} items, "
+        click.echo(f"{ir.team} on {dataset_label}/{split_label}: {len(items)} items, "
                    f"{len(items) - len(todo)} already in {out}, {len(todo)} to run", err=True)
         seconds = _run_with_progress(ir, todo, chosen, store, concurrency,
                                      trace or _default_trace(out))
         records = [store.done[item.id] for item in items]
     if records:
-        _print_summary(ir.team, dataset, chosen, b.summarize(records), seconds, len(todo))
+        _print_summary(ir.team, dataset_label, chosen, b.summarize(records), seconds, len(todo))
+
+
+def _items(dataset, split, data, limit, seed, question_field, answer_field, id_field, scorer):
+    """(items, the dataset's label, the split's label) for a benchmark name or a data file.
+    A file's "split" is a fingerprint of its content and fields, so that a results file never
+    mixes two versions of the data."""
+    from lemonspec.benchmarks.datasets import (
+        data_fingerprint,
+        is_data_file,
+        load,
+        load_file,
+    )
+
+    if not is_data_file(dataset):
+        return load(dataset, split, path=data, limit=limit, seed=seed), dataset, split
+    items = load_file(dataset, question_field=question_field, answer_field=answer_field,
+                      id_field=id_field, scorer=scorer, limit=limit, seed=seed)
+    fingerprint = data_fingerprint(dataset, question=question_field, answer=answer_field,
+                                   id=id_field, scorer=scorer)
+    return items, Path(dataset).name, f"file-{fingerprint}"
+
+
+def _bench_orchestrated(orchestrator, items, dataset, dataset_label, split_label, seed,
+                        profile, out, concurrency, trace, samples, orchestrator_temperature,
+                        unconstrained):
+    from lemonspec.benchmarks import bench as b
+    from lemonspec.benchmarks import orchestrated as o
+    from lemonspec.benchmarks.errors import Error
+    from lemonspec.orchestrator import family_of
+
+    if orchestrator_temperature is None:
+        orchestrator_temperature = 0.0 if samples == 1 else 0.7
+    if samples > 1 and orchestrator_temperature == 0:
+        click.echo(f"warning: {samples} greedy samples are one team written {samples} times; "
+                   "pass --orchestrator-temperature 0.7", err=True)
+    decoding = o.Decoding(samples=samples, temperature=orchestrator_temperature,
+                          top_p=1.0 if orchestrator_temperature == 0 else 0.95,
+                          constrained=not unconstrained)
+    click.echo(f"loading the orchestrator {orchestrator}", err=True)
+    try:
+        writer = o.open_writer(orchestrator, decoding)
+        store = b.ResultsFile.open(out, o.run_key(writer, dataset_label, split_label, seed,
+                                                  profile))
+    except Error as exc:
+        _fail(str(exc))
+    family = family_of(dataset)
+    with store:
+        todo = [item for item in items if item.id not in store.done]
+        click.echo(f"orchestrator {writer.label} on {dataset_label}/{split_label}: "
+                   f"{len(items)} items, {len(items) - len(todo)} already in {out}, "
+                   f"{len(todo)} to run", err=True)
+
+        def run(trace_writer, display):
+            o.evaluate(writer, todo, profile, family=family, seed=seed,
+                       concurrency=concurrency, trace=trace_writer,
+                       on_record=lambda record: (store.add(record), display.advance(record)),
+                       on_written=display.written)
+
+        seconds = _with_progress(run, todo, profile, trace or _default_trace(out))
+        records = [store.done[item.id] for item in items if item.id in store.done]
+    if records:
+        _print_summary(f"orchestrator:{writer.label}", dataset_label, profile,
+                       b.summarize(records), seconds, len(todo))
 
 
 def _profile(name, model, temperature):
@@ -92,12 +197,13 @@ def _profile(name, model, temperature):
 def _compile(spec, team, profile):
     from lemonspec.compiler import CompileError, compile_file
     from lemonspec.compiler.diagnostics import render_concise
-    from lemonspec.runtime import ProfileError, check_capacities
+    from lemonspec.runtime import ProfileError, check_capacities, check_models
 
     try:
         ir = compile_file(spec, team=team, levels=profile.levels,
                           default_level=profile.default_level)
         check_capacities(ir, profile)
+        check_models(profile, {agent.capacity for agent in ir.agents})  # before any item runs
     except CompileError as exc:
         click.echo(render_concise(exc.diagnostics), nl=False, err=True)
         sys.exit(EXIT_SPEC)
@@ -125,9 +231,20 @@ def _default_trace(out: str) -> str:
 
 
 def _run_with_progress(ir, items, profile, store, concurrency, trace_path) -> float:
+    from lemonspec.benchmarks.bench import run_bench
+
+    def run(trace, display):
+        asyncio.run(run_bench(ir, items, profile, store, concurrency=concurrency, trace=trace,
+                              on_record=display.advance))
+
+    return _with_progress(run, items, profile, trace_path)
+
+
+def _with_progress(run, items, profile, trace_path) -> float:
     """Run the items under a progress bar (plain lines when stderr is not a terminal);
-    the wall-clock seconds it took."""
-    from lemonspec.benchmarks.bench import cut_torn_tail, run_bench, warm_up
+    the wall-clock seconds it took. `run(trace, display)` runs them."""
+    from lemonspec.benchmarks.bench import cut_torn_tail, warm_up
+    from lemonspec.benchmarks.errors import Error
     from lemonspec.runtime import TraceWriter
 
     if items:
@@ -137,11 +254,13 @@ def _run_with_progress(ir, items, profile, store, concurrency, trace_path) -> fl
     started = time.perf_counter()
     try:
         with TraceWriter(trace_path) as trace, display:
-            asyncio.run(run_bench(ir, items, profile, store, concurrency=concurrency,
-                                  trace=trace, on_record=display.advance))
+            run(trace, display)
     except KeyboardInterrupt:
         _fail(f"interrupted after {display.done} items; rerun the same command to resume",
               EXIT_INTERRUPTED)
+    except Error as exc:
+        _fail(f"{exc}\n(after {display.done} items; rerun the same command to resume)",
+              EXIT_RUN)
     except OSError as exc:
         _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
     return time.perf_counter() - started
@@ -162,7 +281,7 @@ class _Display:
         )
 
         self.console = Console(stderr=True)
-        self.total, self.done, self.correct = total, 0, 0
+        self.total, self.done, self.correct, self.teams_written = total, 0, 0, 0
         self.progress = Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(),
             MofNCompleteColumn(), TextColumn("acc {task.fields[accuracy]}"),
@@ -179,6 +298,15 @@ class _Display:
             mark = "correct" if record["correct"] else "wrong"
             click.echo(f"[{self.done}/{self.total}] {record['id']}: {mark} "
                        f"({record['seconds']:.1f} s, acc {accuracy})", err=True)
+
+    def written(self, written) -> None:
+        """An orchestrator wrote an item's teams (they run once their chunk is written)."""
+        self.teams_written += 1
+        note = f"teams written for {self.teams_written}/{self.total} items"
+        self.progress.update(self.task, description=note)
+        if self.progress.disable:
+            click.echo(f"[team {self.teams_written}/{self.total}] {written.item.id}: written "
+                       f"in {written.seconds:.1f} s", err=True)
 
     def __enter__(self):
         self.progress.__enter__()
@@ -207,6 +335,16 @@ def _print_summary(team, dataset, profile, summary, seconds, ran) -> None:
         ("latency per item",
          f"{summary.seconds_per_item:.2f} s mean, {summary.seconds_p95:.2f} s p95"),
     ]
+    if summary.orchestrator_tokens_per_item is not None or team.startswith("orchestrator:"):
+        rows[5:5] = [
+            ("orchestrator tokens per item", "?" if summary.orchestrator_tokens_per_item
+             is None else f"{summary.orchestrator_tokens_per_item:,.0f}"),
+            ("worker tokens per item", "?" if summary.worker_tokens_per_item is None
+             else f"{summary.worker_tokens_per_item:,.0f}"),
+            ("valid teams", f"{100 * (summary.valid_share or 0):.0f}%"),
+            ("agents, edges (mean)", "-" if summary.agents_mean is None
+             else f"{summary.agents_mean:.1f}, {summary.edges_mean:.1f}"),
+        ]
     for name, value in rows:
         table.add_row(name, value)
     Console().print(table)
@@ -217,11 +355,12 @@ def _print_summary(team, dataset, profile, summary, seconds, ran) -> None:
 
 @click.command()
 @click.argument("results", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
-@click.option("--png", default="report.png", show_default=True, type=click.Path(dir_okay=False),
-              help="Where to write the bar chart of accuracy and tokens.")
+@click.option("--png", type=click.Path(dir_okay=False),
+              help="Also draw a bar chart of accuracy and tokens into this PNG file.")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
 def report(results, png, markdown):
-    """Compare results files of lemonc bench: a table, and a bar chart PNG."""
+    """Compare results files of lemonc bench (fixed teams and orchestrators): a table, and a
+    bar chart PNG with --png."""
     from rich.console import Console
 
     from lemonspec.benchmarks import report as r
@@ -240,7 +379,8 @@ def report(results, png, markdown):
         click.echo(r.markdown(rows), nl=False)
     else:
         Console().print(r.table(rows))
-    click.echo(f"wrote {r.plot(rows, png)}", err=True)
+    if png:
+        click.echo(f"wrote {r.plot(rows, png)}", err=True)
 
 
 # ---- lemonc baselines ----

@@ -19,16 +19,16 @@ import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 from urllib.parse import urlparse
 
 import attrs
 
 from lemonspec.benchmarks.errors import Error
 from lemonspec.errors import require_extra
+from lemonspec.runtime.answers import LETTERS, format_number
 
-Kind = Literal["number", "choice", "code"]
-LETTERS = "ABCDE"
+Kind = Literal["number", "choice", "code", "exact"]
 DATA_ENV = "LEMONSPEC_DATA"
 _DATA_HINT = (
     "pass --data PATH or set LEMONSPEC_DATA to a folder holding the benchmark folders "
@@ -79,13 +79,6 @@ class _Benchmark:
     read: Callable[[Path], Iterable[_Row]]
     to_item: Callable[[str, _Row], Item]  # (split, row) -> Item
     hub: _Hub
-
-
-def format_number(value: Decimal) -> str:
-    """The canonical text of a gold number: "5" for 5.0, "0.25", "-3", never an exponent."""
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
 
 
 # ---- reading native files: each yields rows that say where they came from ----
@@ -344,6 +337,100 @@ def _sample(items: list[Item], limit: int | None, seed: int) -> list[Item]:
 
     chosen = {item.id for item in sorted(items, key=rank)[:limit]}
     return [item for item in items if item.id in chosen]
+
+
+# ---- the user's own data ----
+
+USER_FORMATS = (".jsonl", ".csv")
+
+
+def is_data_file(dataset: str) -> bool:
+    """Whether --dataset names a file of the user's (else a benchmark's name)."""
+    return dataset not in BENCHMARKS and (Path(dataset).suffix.lower() in USER_FORMATS
+                                          or os.sep in dataset or Path(dataset).is_file())
+
+
+def load_file(
+    path: str | os.PathLike,
+    *,
+    question_field: str = "question",
+    answer_field: str = "answer",
+    id_field: str | None = None,
+    scorer: str = "number",
+    limit: int | None = None,
+    seed: int = 0,
+) -> list[Item]:
+    """Items from the user's JSONL or CSV file: one record per line (row), the prompt in
+    `question_field`, the gold answer in `answer_field`, compared as `scorer` (number,
+    choice, exact). Ids are `STEM/ID` with ID from `id_field`, else the record's position.
+    Raises Error naming the file, line and field for anything that cannot be used."""
+    from lemonspec.runtime.answers import SCORERS
+
+    path = Path(path)
+    if scorer not in SCORERS:
+        raise Error(f"unknown scorer {scorer!r}; choose one of {', '.join(SCORERS)}")
+    if path.suffix.lower() not in USER_FORMATS:
+        raise Error(f"{path}: a data file must be .jsonl or .csv")
+    if not path.is_file():
+        raise Error(f"no data file {path}", "give the path of a .jsonl or .csv file")
+    rows = list(_read_jsonl(path) if path.suffix.lower() == ".jsonl" else _read_csv(path))
+    if not rows:
+        raise Error(f"{path} holds no records")
+    fields = [question_field, answer_field, *([id_field] if id_field else [])]
+    for field in fields:  # name a missing field once, with what the file does have
+        if field not in rows[0].record:
+            have = list(rows[0].record)
+            close = difflib.get_close_matches(field, have, n=1)
+            raise Error(f"{rows[0].where}: no field {field!r}; the record has "
+                        f"{', '.join(map(repr, have))}",
+                        f"did you mean {close[0]!r}?" if close else
+                        "name the fields with --question-field, --answer-field, --id-field")
+    stem, items = path.stem, []
+    seen: dict[str, str] = {}  # id -> where it was first
+    kind = cast(Kind, scorer)  # checked against SCORERS above
+    for row in rows:
+        key = str(_field(row, id_field)).strip() if id_field else str(row.index)
+        if key in seen:
+            raise Error(f"{row.where}: the id {key!r} is also at {seen[key]}",
+                        "ids must be unique: pick another --id-field, or none")
+        seen[key] = row.where
+        question = str(_field(row, question_field)).strip()
+        if not question:
+            raise Error(f"{row.where}: the field {question_field!r} is empty")
+        items.append(Item(stem, f"{stem}/{key}", question,
+                          _user_gold(row, _field(row, answer_field), scorer), kind))
+    return _sample(items, limit, seed)
+
+
+def _read_csv(path: Path) -> Iterator[_Row]:
+    with open(path, encoding="utf-8-sig", newline="") as file:
+        reader = csv.DictReader(file)
+        for index, record in enumerate(reader):
+            where = f"{path}:{reader.line_num}"
+            if None in record:  # more cells than the header has names
+                raise Error(f"{where}: more fields than the header line names")
+            yield _Row(where, index, record)
+
+
+def _user_gold(row: _Row, value: object, scorer: str) -> str:
+    if value is None or not str(value).strip():
+        raise Error(f"{row.where}: the answer is empty")
+    if scorer == "number":
+        return _number(row, value)
+    text = str(value).strip()
+    if scorer == "choice":
+        letter = text.strip("()").upper()
+        if letter not in LETTERS or len(letter) != 1:
+            raise Error(f"{row.where}: the answer {value!r} is not a choice letter "
+                        f"({', '.join(LETTERS)})", "use --scorer exact for free-text answers")
+        return letter
+    return text
+
+
+def data_fingerprint(path: str | os.PathLike, **options: object) -> str:
+    """What identifies a run's data from a user file: its content and how it is read."""
+    content = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(json.dumps([content, options], sort_keys=True).encode()).hexdigest()[:16]
 
 
 # ---- finding the files ----

@@ -1,10 +1,14 @@
 """Comparing runs: a table over results files and a bar chart of accuracy and tokens.
 
-    rows = load_rows(["runs/gsm8k-cot.jsonl", "runs/gsm8k-chain.jsonl"])
+    rows = load_rows(["runs/gsm8k-cot.jsonl", "runs/gsm8k-orchestrated.jsonl"])
     Console().print(table(rows)); plot(rows, "report.png")
 
-A row is one results file (one team on one dataset with one model); the chart groups rows by
-dataset and gives each team its own colour, so baselines line up across benchmarks.
+A row is one results file: one fixed team, or one orchestrator writing a team per item
+(its team column reads `orchestrator:LABEL`), on one dataset with one worker model. Both
+kinds sit in one table: accuracy with its Wilson interval, tokens per item split between the
+orchestrator and the workers, the share of written teams the compiler accepted, and the mean
+agents and edges. The chart groups rows by dataset and gives each team its own colour, so
+baselines line up across benchmarks.
 """
 
 from __future__ import annotations
@@ -60,15 +64,23 @@ def load_row(path: str | os.PathLike) -> Row | None:
 
 # ---- the table ----
 
-COLUMNS = ("team", "dataset", "model", "n", "accuracy % [95% CI]", "tokens/item", "cost/item",
-           "s/item", "failed")
+COLUMNS = ("team", "dataset", "model", "n", "accuracy % [95% CI]", "tokens/item",
+           "orchestrator", "workers", "valid %", "agents", "edges", "cost/item", "s/item",
+           "failed")
 
 
 def cells(row: Row) -> tuple[str, ...]:
     s = row.summary
+    orchestrator = ("-" if s.orchestrator_tokens_per_item is None
+                    and not row.team.startswith("orchestrator:")
+                    else _number(s.orchestrator_tokens_per_item, "{:,.0f}"))
     return (row.team, row.dataset, row.model, str(s.items), accuracy_text(s),
-            _number(s.tokens_per_item, "{:,.0f}"), _number(s.cost_per_item, "${:.5f}"),
-            f"{s.seconds_per_item:.1f}", str(s.failed_runs))
+            _number(s.tokens_per_item, "{:,.0f}"), orchestrator,
+            _number(s.worker_tokens_per_item, "{:,.0f}"),
+            _number(None if s.valid_share is None else 100 * s.valid_share, "{:.0f}"),
+            _number(s.agents_mean, "{:.1f}"), _number(s.edges_mean, "{:.1f}"),
+            _number(s.cost_per_item, "${:.5f}"), f"{s.seconds_per_item:.1f}",
+            str(s.failed_runs))
 
 
 def accuracy_text(s: Summary) -> str:
@@ -82,7 +94,9 @@ def _number(value: float | None, form: str) -> str:
 def table(rows: Sequence[Row]):
     from rich.table import Table
 
-    result = Table(title="lemonc report", caption="95% CI: Wilson score interval. "
+    result = Table(title="lemonc report", caption="95% CI: Wilson score interval. Tokens per "
+                   "item = orchestrator (writing the team) + workers (running it); ? = a "
+                   "provider reported no usage. Valid: written teams the compiler accepted. "
                    "Failed: runs in which an agent failed (scored on the answer still given).")
     for column in COLUMNS:
         result.add_column(column, justify="left" if column in COLUMNS[:3] else "right")
@@ -127,10 +141,13 @@ def plot(rows: Sequence[Row], path: str | os.PathLike) -> Path:
         errors = [[100 * (s.accuracy - s.ci_low) for s in shown],
                   [100 * (s.ci_high - s.accuracy) for s in shown]]
         accuracy_axes.bar(xs, accuracy, width, yerr=errors, capsize=3, label=team)
-        token_axes.bar(xs, [s.tokens_per_item or 0 for s in shown], width, label=team)
+        workers = [s.worker_tokens_per_item or 0 for s in shown]
+        token_axes.bar(xs, workers, width, label=team)
+        token_axes.bar(xs, [s.orchestrator_tokens_per_item or 0 for s in shown], width,
+                       bottom=workers, color="none", edgecolor="black", hatch="//")
     accuracy_axes.set_ylabel("accuracy % (95% CI)")
     accuracy_axes.set_ylim(0, 100)
-    token_axes.set_ylabel("tokens per item")
+    token_axes.set_ylabel("tokens per item\n(hatched: orchestrator)")
     token_axes.set_xticks(range(len(datasets)), datasets)
     accuracy_axes.legend(fontsize="small", ncols=min(4, len(teams)))
     figure.tight_layout()

@@ -1,11 +1,19 @@
-"""Run untrusted HumanEval programs, one throwaway confined process per sample.
+"""Run untrusted HumanEval programs, one throwaway confined process tree per sample.
 
-Every run starts `python -I _jail.py` in a new session and a fresh temporary directory. The
-jail (see _jail.py) sets resource limits and, where this machine allows it, enters new
-network, mount and pid namespaces and drops to an unprivileged uid of its own before it
-executes the program. This side enforces a wall-clock deadline, reads at most a bounded tail
-of the output, and at the end kills the whole process group, even after a pass. No
-preexec_fn is used, so runs may be started from many threads at once.
+Every run starts `python -I -S _jail.py` in a new session. The jail (see _jail.py) sets
+resource limits and, where this machine allows it, enters new network, mount and pid
+namespaces, switches to a minimal root of its own (the standard library and shared
+libraries read-only, a private /tmp, nothing of the host's files), and runs each process as
+an unprivileged uid of its own under a seccomp filter. This side enforces a wall-clock
+deadline, reads at most a bounded tail of the output, and at the end kills the whole
+process group, even after a pass. No preexec_fn is used, so runs may be started from many
+threads at once.
+
+The HumanEval verdict is not the program's to give: the tests run in a separate harness
+process that calls the completion's function across a pipe and receives plain data, and
+the harness alone holds the *verdict pipe* read here. Whatever the completion prints,
+patches or exits with, a pass is the harness's "passed" on that pipe and nothing else
+(tests/benchmarks/test_bench_hostile.py runs the hostile completions that prove it).
 
 Which mechanisms work is probed once per process (`isolation()`), from the strongest set
 down to none, so that a laptop without namespaces still runs samples, with less protection.
@@ -14,6 +22,7 @@ down to none, so that a laptop without namespaces still runs samples, with less 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import os
@@ -25,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -33,7 +43,6 @@ import attrs
 Status = Literal["passed", "failed", "timeout", "error"]
 
 _JAIL = Path(__file__).with_name("_jail.py")
-_SETUP_FAILED = 97  # _jail.SETUP_FAILED
 # High uids that no real account uses: each run gets its own, so concurrent runs cannot
 # signal one another and RLIMIT_NPROC counts one run's processes only.
 _RUN_UIDS = range(0x5A000000, 0x5A000000 + (1 << 24))
@@ -56,16 +65,26 @@ class Limits:
 class Isolation:
     """The confinement mechanisms that work on this machine."""
 
-    uids: range | None  # the program runs as one uid of this range; None: as the caller
+    uids: range | None  # each process runs as one uid of this range; None: as the caller
     user_ns: bool = False  # namespaces come from an unprivileged user namespace
     net_ns: bool = False
-    mount_ns: bool = False
+    mount_ns: bool = False  # with a private minimal root: the host's files are not visible
     pid_ns: bool = False
+    seccomp: bool = False  # no new user namespaces, no ptrace (libseccomp)
+
+    @property
+    def verdict_is_safe(self) -> bool:
+        """Without a private root (no /proc, no host files) and a pid namespace, a program
+        running as the caller could open the verdict pipe through /proc/PID/fd or read the
+        dataset: its HumanEval verdicts are then no better than its own word."""
+        return self.mount_ns and self.pid_ns
 
     def describe(self) -> str:
         uid = "none" if self.uids is None else f"{len(self.uids)} uid(s) from {self.uids.start}"
         spaces = [n for n in ("user", "net", "mount", "pid") if getattr(self, f"{n}_ns")]
-        return f"uid drop: {uid}; namespaces: {', '.join(spaces) or 'none'}; rlimits: yes"
+        root = "private" if self.mount_ns else "the host's"
+        return (f"uid drop: {uid}; namespaces: {', '.join(spaces) or 'none'}; root: {root}; "
+                f"seccomp: {'yes' if self.seccomp else 'no'}; rlimits: yes")
 
 
 @attrs.frozen
@@ -77,7 +96,8 @@ class Result:
 
 
 def canonical(prompt: str, completion: str, test: str, entry_point: str) -> str:
-    """The program HumanEval runs: prompt, completion, the tests, then the check call."""
+    """The one program HumanEval's own harness runs: prompt, completion, the tests, then the
+    check call. Kept for reference; run_humaneval keeps the tests in a process of their own."""
     return f"{prompt}{completion}\n\n{test}\n\ncheck({entry_point})\n"
 
 
@@ -90,8 +110,21 @@ def run_humaneval(
     *,
     limits: Limits | None = None,
 ) -> Result:
-    program = canonical(problem_prompt, completion, test, entry_point)
-    return run_program(program, limits=attrs.evolve(limits or Limits(), timeout=timeout))
+    """The verdict of HumanEval's `check(entry_point)` on the completion: the completion runs
+    in the sandbox and only answers calls; the tests run in the harness process."""
+    tests = {"prompt": problem_prompt, "test": test, "entry_point": entry_point}
+    limits = attrs.evolve(limits or Limits(), timeout=timeout)
+    found = isolation()
+    if not found.verdict_is_safe:
+        _warn_unsafe(found)
+    return _run(problem_prompt + completion, limits, found, tests)
+
+
+@functools.cache
+def _warn_unsafe(found: Isolation) -> None:
+    warnings.warn(f"HumanEval verdicts on this machine can be forged by the program "
+                  f"(sandbox: {found.describe()}); run as root or with user namespaces",
+                  RuntimeWarning, stacklevel=3)
 
 
 async def run_humaneval_async(*args, **kwargs) -> Result:
@@ -100,7 +133,10 @@ async def run_humaneval_async(*args, **kwargs) -> Result:
 
 
 def run_program(source: str, *, limits: Limits = Limits()) -> Result:
-    """Run a Python program confined; it passes if it runs to its end without an exception."""
+    """Run a Python program confined; it passes if it runs to its end without an exception.
+
+    That is the program's own account, which a program that means to lie can forge: use it
+    for trusted programs and containment checks, and run_humaneval for a verdict."""
     return _run(source, limits, isolation())
 
 
@@ -118,12 +154,16 @@ def isolation() -> Isolation:
 
 
 # Modules that are not loaded at start-up: an interpreter the sandbox uid cannot read fails.
-_PROBE = "import collections, json, math, socket\n"
+# A HumanEval run in miniature, so both processes and their pipes are tried; the imports
+# load extension modules, which need the shared libraries in a private root.
+_PROBE = "import collections, hashlib, json, math, socket\ndef double(x):\n    return 2 * x\n"
+_PROBE_TESTS = {"prompt": "", "entry_point": "double",
+                "test": "import collections, json, math\ndef check(f):\n    assert f(2) == 4\n"}
 
 
 def _probe() -> Isolation:
     for candidate in _candidates():
-        if _run(_PROBE, Limits(timeout=30.0), candidate).passed:
+        if _run(_PROBE, Limits(timeout=30.0), candidate, _PROBE_TESTS).passed:
             return candidate
     return Isolation(uids=None)
 
@@ -131,53 +171,90 @@ def _probe() -> Isolation:
 def _candidates() -> list[Isolation]:
     spaces = {"net_ns": True, "mount_ns": True, "pid_ns": True}
     if os.geteuid() != 0:
-        return [Isolation(uids=None, user_ns=True, **spaces), Isolation(uids=None)]
+        return [
+            *(Isolation(uids=None, user_ns=True, seccomp=s, **spaces) for s in (True, False)),
+            Isolation(uids=None, seccomp=True),
+            Isolation(uids=None),
+        ]
     return [
-        *(Isolation(uids=uids, **spaces) for uids in (_RUN_UIDS, _NOBODY)),
+        *(Isolation(uids=uids, seccomp=s, **spaces) for s in (True, False)
+          for uids in (_RUN_UIDS, _NOBODY)),
         *(Isolation(uids=uids) for uids in (_RUN_UIDS, _NOBODY)),
         Isolation(uids=None),
     ]
 
 
-def _run(source: str, limits: Limits, isolation: Isolation) -> Result:
+def _run(source: str, limits: Limits, isolation: Isolation, tests: dict | None = None) -> Result:
     nonce = secrets.token_hex(16)
     started = time.monotonic()
     deadline = started + limits.timeout
+    verdict_read, verdict_write = os.pipe()  # only the harness (and a failed setup) writes
+    test_read, test_write = os.pipe()
     with tempfile.TemporaryDirectory(prefix="lemon-sandbox-", ignore_cleanup_errors=True) as cwd:
         try:
+            config = _config(limits, isolation, tests, verdict_write, test_read)
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-X", "utf8", str(_JAIL), _config(limits, isolation)],
+                [sys.executable, "-I", "-S", "-X", "utf8", str(_JAIL), config],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 cwd=cwd,
                 env=_ENV,
                 start_new_session=True,
+                pass_fds=(verdict_write, test_read),
             )
         except OSError as error:
+            for fd in (verdict_read, verdict_write, test_read, test_write):
+                os.close(fd)
             return Result(False, "error", f"could not start the sandbox: {error}")
+        os.close(verdict_write)
+        os.close(test_read)
         try:
-            _send(proc, f"{nonce}\n{source}")
+            _send(proc.stdin, f"{nonce}\n{source}")
+            _send(os.fdopen(test_write, "wb"), json.dumps(tests or {}))
             output, finished = _collect(proc, deadline, limits.output)
         finally:
             _kill_group(proc)
+        verdict = _read_verdict(verdict_read)
         elapsed = time.monotonic() - started
-        return _verdict(output, proc.returncode if finished else None, nonce, limits, elapsed)
+        code = proc.returncode if finished else None
+        if tests is None:
+            return _program_verdict(output, code, verdict, nonce, limits, elapsed)
+        return _humaneval_verdict(output, code, verdict, limits, elapsed)
 
 
-def _config(limits: Limits, isolation: Isolation) -> str:
-    uid = None if isolation.uids is None else secrets.choice(isolation.uids)
+def _config(limits: Limits, isolation: Isolation, tests: dict | None, verdict: int,
+            test: int) -> str:
+    uids = None
+    if isolation.uids is not None:  # the program's and the harness's, distinct if there are two
+        uids = [secrets.choice(isolation.uids) for _ in range(2)]
+        while len(isolation.uids) > 1 and uids[0] == uids[1]:
+            uids[1] = secrets.choice(isolation.uids)
     jail_limits = attrs.asdict(limits) | {"cpu_seconds": math.ceil(limits.timeout) + 1}
     flags = attrs.asdict(isolation, filter=lambda a, _: a.name != "uids")
-    return json.dumps({"uid": uid, "limits": jail_limits, **flags})
+    mode = {"mode": "program"} if tests is None else {
+        "mode": "humaneval", "entry_point": tests["entry_point"]}
+    return json.dumps({"uids": uids, "limits": jail_limits, "verdict_fd": verdict,
+                       "test_fd": test, **mode, **flags})
 
 
-def _send(proc: subprocess.Popen, text: str) -> None:
+def _send(pipe, text: str) -> None:
     try:
-        proc.stdin.write(text.encode())
-        proc.stdin.close()
+        with pipe:
+            pipe.write(text.encode("utf-8", errors="surrogatepass"))
     except (BrokenPipeError, OSError):
         pass  # the jail died before reading: its exit status tells why
+
+
+def _read_verdict(fd: int) -> bytes:
+    """What the verdict pipe holds once every process of the run is dead (a few bytes)."""
+    os.set_blocking(fd, False)
+    try:
+        return os.read(fd, 4096)
+    except BlockingIOError:
+        return b""
+    finally:
+        os.close(fd)
 
 
 def _collect(proc: subprocess.Popen, deadline: float, cap: int) -> tuple[bytes, bool]:
@@ -228,18 +305,41 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.stdout.close()
 
 
-def _verdict(
-    output: bytes, exit_code: int | None, nonce: str, limits: Limits, elapsed: float
+_PASSED = b"passed\n"
+_SETUP = b"setup-failed: "
+
+
+def _humaneval_verdict(
+    output: bytes, exit_code: int | None, verdict: bytes, limits: Limits, elapsed: float
+) -> Result:
+    text = output.decode("utf-8", errors="replace").strip()
+    if verdict.startswith(_SETUP):
+        return _setup_failed(verdict, elapsed)
+    if exit_code == 0 and verdict == _PASSED:
+        return Result(True, "passed", text, elapsed)
+    return _failure(text, exit_code, limits, elapsed)
+
+
+def _program_verdict(
+    output: bytes, exit_code: int | None, verdict: bytes, nonce: str, limits: Limits,
+    elapsed: float,
 ) -> Result:
     text = output.decode("utf-8", errors="replace")
     passed_line = f"{nonce} passed"
     lines = text.rstrip("\n").splitlines()
-    if exit_code == _SETUP_FAILED and f"{nonce} setup-failed" in text:
-        message = text.split(f"{nonce} setup-failed: ", 1)[1].strip()
-        return Result(False, "error", f"sandbox setup failed: {message}", elapsed)
+    if verdict.startswith(_SETUP):
+        return _setup_failed(verdict, elapsed)
     if exit_code == 0 and lines and lines[-1] == passed_line:
         return Result(True, "passed", "\n".join(lines[:-1]).strip(), elapsed)
-    shown = text.replace(passed_line, "").strip()
+    return _failure(text.replace(passed_line, "").strip(), exit_code, limits, elapsed)
+
+
+def _setup_failed(verdict: bytes, elapsed: float) -> Result:
+    message = verdict[len(_SETUP):].decode("utf-8", errors="replace").strip()
+    return Result(False, "error", f"sandbox setup failed: {message}", elapsed)
+
+
+def _failure(shown: str, exit_code: int | None, limits: Limits, elapsed: float) -> Result:
     if exit_code is None:
         return Result(False, "timeout", _join(f"ran longer than {limits.timeout:g}s", shown), elapsed)
     if exit_code in (128 + signal.SIGXCPU, -signal.SIGXCPU):

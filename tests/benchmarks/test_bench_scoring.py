@@ -230,7 +230,9 @@ def test_code_is_taken_from_the_fence_that_defines_the_entry_point():
     text = ("Here is a helper:\n```python\nimport math\n```\nand the solution:\n"
             "```python\ndef add(a, b):\n    return a + b\n```\nDone.")
     assert extract_code(text, "add") == "def add(a, b):\n    return a + b\n"
-    assert extract_code(text) == "import math\n"
+    # Without an entry point, the last block: a later block revises an earlier one.
+    assert extract_code(text) == "def add(a, b):\n    return a + b\n"
+    assert extract_code("```python\nx = 1\n```\nFixed:\n```python\nx = 2\n```") == "x = 2\n"
     assert extract_code("return a + b") == "return a + b"
     assert extract_code("```py\nreturn a + b") == "return a + b"  # cut off before the fence ends
 
