@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from lemonspec.training.config import ModelConfig
+from lemonspec.training.config import ConfigError, ModelConfig, show
 
 EMBEDDED = "embedded"
 TINY_RANDOM = "tiny-random"
@@ -89,8 +89,13 @@ def load_orchestrator(config: ModelConfig):
     else:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(config.name)
-        model = AutoModelForCausalLM.from_pretrained(config.name, dtype="auto")
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(config.name)
+            model = AutoModelForCausalLM.from_pretrained(config.name, dtype="auto")
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"[model] name = {show(config.name)}: cannot load it as a model "
+                              f'folder or hub id ({_first_line(exc)}); "embedded" and '
+                              '"tiny-random" need no download') from None
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
     if config.init_adapter:
@@ -102,6 +107,10 @@ def load_orchestrator(config: ModelConfig):
 def _warm_start(model, config: ModelConfig):
     """Start from a `lemonc train sft` output: a LoRA adapter, or full weights."""
     path = Path(config.init_adapter)
+    if not (path / "adapter_config.json").exists() and not (path / "config.json").exists():
+        raise ConfigError(f"[model] init_adapter = {show(config.init_adapter)}: no adapter or "
+                          "model there (adapter_config.json or config.json); run `lemonc "
+                          "train sft` first, or remove init_adapter")
     if (path / "adapter_config.json").exists():
         from peft import PeftModel
 
@@ -109,6 +118,10 @@ def _warm_start(model, config: ModelConfig):
     from transformers import AutoModelForCausalLM
 
     return AutoModelForCausalLM.from_pretrained(path)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
 
 
 def lora_config(config: ModelConfig):
