@@ -10,6 +10,7 @@ from lark import Token, Tree
 
 from lemonspec.compiler import ast
 from lemonspec.compiler.diagnostics import Diagnostic, did_you_mean, error
+from lemonspec.compiler.files import TEXT_BOM
 from lemonspec.compiler.source import Source, Span
 from lemonspec.compiler.strings import bad_escapes, decode
 from lemonspec.grammar import LARK_OPTIONS, parsing_grammar_text
@@ -249,8 +250,11 @@ def lark_parser() -> lark.Lark:
 
 def parse(source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:
     """Parse one file. Returns the module (None on a syntax error) and its diagnostics."""
+    text = source.text
+    if text.startswith(TEXT_BOM):  # read as a space, so every offset still counts it
+        text = " " + text[1:]
     try:
-        tree = lark_parser().parse(source.text)
+        tree = lark_parser().parse(text)
     except lark.exceptions.UnexpectedInput as exc:
         return None, [_syntax_error(source, exc)]
     items, _ = _ToAst().transform(tree)

@@ -51,8 +51,11 @@ def test_import_depth_is_limited(tmp_path):
     assert "E0904" in [d.code for d in check_file(spec, limits=Limits(max_import_depth=3)).diagnostics]
 
 
-def test_unreadable_file(tmp_path):
-    (tmp_path / "bin.lemon").write_bytes(b"\xff\xfe\x00")
+def test_an_imported_file_that_is_not_utf8_is_reported_at_its_byte(tmp_path):
+    (tmp_path / "bin.lemon").write_bytes(b"# ok\n\xff\xfe\x00")
     spec = tmp_path / "team.lemon"
     spec.write_text('use "bin.lemon"\n' + TEAM)
-    assert [d.code for d in check_file(spec).diagnostics] == ["E0103"]
+    [found] = check_file(spec).diagnostics
+    assert (found.code, found.path, found.span.line, found.span.column) == (
+        "E0003", str(tmp_path / "bin.lemon"), 2, 1)
+    assert "byte 0xff at byte offset 5" in found.message
