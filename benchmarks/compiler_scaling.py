@@ -1,0 +1,106 @@
+"""The time/size curve of `check` (+ lower) and `fmt`, up to the largest allowed spec.
+
+Two spec shapes, each at sizes growing 10x up to Limits' ceiling (4 MiB, 100,000 agents):
+    chain     agents declared in reverse order, each after the previous one (the deepest
+              graph: it once hit Python's recursion limit and grew 0.42 s -> 13.1 s per 10x)
+    comments  a small team under many comment lines (fmt was quadratic in comments)
+Prints the size, the seconds of each phase (best of `--repeats`, sizes interleaved per
+repeat so machine load hits them alike) and the ratio to the previous size: ~10x per 10x
+is linear, ~100x quadratic.
+
+Run: python benchmarks/compiler_scaling.py [--repeats 3] [--smallest 4000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+
+from lemonspec.compiler import Limits, check_text, format_text
+from lemonspec.compiler.driver import lower
+
+LARGEST = Limits.largest()
+
+
+def chain(target_bytes: int) -> str:
+    """A team whose agents form one chain, declared last-first, about target_bytes long."""
+    lines, n = [], 0
+    size = 0
+    while size < target_bytes - 200:
+        line = f"    agent a{n}: MathSolver {{ after: a{n - 1} }}\n" if n else ""
+        lines.append(line)
+        size += len(line) + 1
+        n += 1
+    first = "    agent a0: MathSolver {}\n"
+    body = "\n".join(reversed(lines[1:])) + "\n" + first
+    return f"team chain {{\n{body}    output: a{n - 1}\n}}\n"
+
+
+def comments(target_bytes: int) -> str:
+    """A two-agent team under comment lines, about target_bytes long."""
+    line = "# a note the formatter has to keep in its place, next to the agent below\n"
+    count = max(1, (target_bytes - 200) // len(line))
+    head = line * (count // 2)
+    inner = ("    " + line) * (count - count // 2)
+    return (f"{head}team notes {{\n{inner}    agent a: MathSolver {{}}\n"
+            f"    agent b: Inspector {{ after: a }}\n}}\n")
+
+
+def check_and_lower(text: str):
+    result = check_text(text, limits=LARGEST)
+    assert result.ok, result.errors[:3]
+    lower(result)
+
+
+def fmt(text: str):
+    format_text(text, limits=LARGEST)
+
+
+def timed(fn, text: str) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn(text)
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--smallest", type=int, default=4000, help="bytes of the smallest spec")
+    args = parser.parse_args()
+    sizes = []
+    size = args.smallest
+    while size <= LARGEST.max_file_bytes:
+        sizes.append(size)
+        size *= 10
+    if sizes[-1] < LARGEST.max_file_bytes:
+        sizes.append(LARGEST.max_file_bytes)
+    shapes = {"chain": chain, "comments": comments}
+    phases = {"check+lower": check_and_lower, "fmt": fmt}
+    specs = {(shape, n): make(n) for shape, make in shapes.items() for n in sizes}
+    best: dict[tuple, float] = {}
+    for _ in range(args.repeats):
+        for (shape, n), text in specs.items():
+            for phase, fn in phases.items():
+                seconds = timed(fn, text)
+                key = (shape, n, phase)
+                best[key] = min(best.get(key, seconds), seconds)
+    print(f"{'shape':<9} {'phase':<12} {'bytes':>9} {'agents':>7} {'seconds':>9} "
+          f"{'x prev':>7} {'size x':>7}")
+    for shape in shapes:
+        for phase in phases:
+            previous = None
+            for n in sizes:
+                text = specs[(shape, n)]
+                seconds = best[(shape, n, phase)]
+                agents = text.count("agent ")
+                ratio = f"{seconds / previous[1]:7.1f}" if previous else "      -"
+                growth = f"{len(text) / previous[0]:7.1f}" if previous else "      -"
+                print(f"{shape:<9} {phase:<12} {len(text):>9} {agents:>7} {seconds:>9.3f} "
+                      f"{ratio} {growth}")
+                previous = (len(text), seconds)
+
+
+if __name__ == "__main__":
+    main()
