@@ -38,8 +38,8 @@ def chain(target_bytes: int) -> str:
 
 
 def comments(target_bytes: int) -> str:
-    """A two-agent team under comment lines, about target_bytes long."""
-    line = "# a note the formatter has to keep in its place, next to the agent below\n"
+    """A two-agent team under (and inside) comment lines, about target_bytes long."""
+    line = "#\n"  # the most comments per byte: fmt was quadratic in their number
     count = max(1, (target_bytes - 200) // len(line))
     head = line * (count // 2)
     inner = ("    " + line) * (count - count // 2)
