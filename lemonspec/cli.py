@@ -106,16 +106,22 @@ def fmt(files, check_only):
             unformatted += 1
             if check_only:
                 click.echo(f"would reformat {path}")
-            else:
-                _write_atomically(path, formatted)
+            elif _write_atomically(path, formatted):
                 click.echo(f"reformatted {path}")
+            else:
+                failed += 1
     sys.exit(1 if failed or (check_only and unformatted) else 0)
 
 
-def _write_atomically(path: str, text: str):
+def _write_atomically(path: str, text: str) -> bool:
     from lemonspec.compiler.files import write_text
 
-    write_text(path, text)
+    try:
+        write_text(path, text)
+    except OSError as exc:
+        click.echo(f"{path}: cannot write the file: {exc.strerror or exc}", err=True)
+        return False
+    return True
 
 
 def _compile_or_exit(file, team, levels, root):
@@ -139,7 +145,8 @@ def compile_(file, team, output, levels, root):
     """Compile one team to its IR (JSON)."""
     ir = _compile_or_exit(file, team, levels, root)
     if output:
-        _write_atomically(output, ir.dumps())
+        if not _write_atomically(output, ir.dumps()):
+            sys.exit(1)
     else:
         click.echo(ir.dumps(), nl=False)
 

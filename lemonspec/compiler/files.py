@@ -22,6 +22,9 @@ import attrs
 from lemonspec.compiler.diagnostics import Diagnostic, error
 from lemonspec.compiler.source import Source
 
+# The only files lemonc reads (named on its command line or imported), so that no
+# diagnostic can ever show the content of another kind of file.
+SPEC_SUFFIX = ".lemon"
 CHUNK_BYTES = 64 * 1024
 # Editors on Windows write a UTF-8 byte-order mark; it is accepted at the start of a file and
 # read as whitespace (the parser sees a space in its place, so every offset still counts it).
@@ -141,11 +144,16 @@ def source_of(text: str | bytes, path: str, max_bytes: int) -> tuple[Source, Dia
 
 
 def file_source(path: str, max_bytes: int) -> tuple[Source, Diagnostic | None]:
-    """The Source of a file a user named, or the diagnostic that says why it was not read."""
-    try:
-        data = read_bytes(path, max_bytes)
-    except FileNotFoundError:
-        data = Refusal("E0103", "cannot read the file: no such file", "check the path")
+    """The Source of a .lemon file a user named, or the diagnostic that says why it was not
+    read (a file of another name, or a symlink to one, is not opened)."""
+    if not (path.endswith(SPEC_SUFFIX) and os.path.realpath(path).endswith(SPEC_SUFFIX)):
+        data = Refusal("E0105", f"not a {SPEC_SUFFIX} file",
+                       f"lemonc reads only {SPEC_SUFFIX} specs; rename the file")
+    else:
+        try:
+            data = read_bytes(path, max_bytes)
+        except FileNotFoundError:
+            data = Refusal("E0103", "cannot read the file: no such file", "check the path")
     if isinstance(data, Refusal):
         return Source(path, ""), _refused(data, Source(path, ""))
     return source_of(data, path, max_bytes)

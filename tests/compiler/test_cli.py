@@ -194,3 +194,23 @@ def test_fmt_writes_through_a_symlink_and_keeps_the_mode(tmp_path):
     assert link.is_symlink() and target.read_text() == TEAM
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o664
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.lemon", "real.lemon"]
+
+
+@posix_only
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root writes into read-only folders")
+def test_fmt_in_a_folder_it_cannot_write_is_an_error_not_a_traceback(tmp_path):
+    spec = tmp_path / "t.lemon"
+    spec.write_text("team t {agent a: MathSolver {}}")
+    os.chmod(tmp_path, 0o555)
+    try:
+        result = run("fmt", str(spec))
+    finally:
+        os.chmod(tmp_path, 0o755)
+    assert result.exit_code == 1 and "cannot write the file" in result.output
+
+
+def test_compile_to_a_folder_that_does_not_exist_is_an_error_not_a_traceback(tmp_path):
+    result = run("compile", GOOD, "-o", str(tmp_path / "missing" / "ir.json"))
+    assert result.exit_code == 1 and "cannot write the file" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

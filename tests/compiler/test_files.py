@@ -126,3 +126,15 @@ def test_a_new_file_gets_the_umask_mode_not_0600(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / "ir.json").st_mode) == 0o644
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="needs Linux /proc")
+def test_only_lemon_files_are_read_even_when_named_on_the_command_line(tmp_path):
+    # The user named them, but a tool (an editor, a model's harness) may pass any path:
+    # lemonc opens only .lemon files, so no other file can end up in a diagnostic.
+    for path in ("/proc/self/environ", "/etc/hostname"):
+        [found] = check_file(path).diagnostics
+        assert found.code == "E0105" and found.span.start == 0
+    disguised = tmp_path / "env.lemon"
+    disguised.symlink_to("/proc/self/environ")
+    assert codes(check_file(disguised)) == ["E0105"]

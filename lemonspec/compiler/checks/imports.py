@@ -17,6 +17,7 @@ import attrs
 
 from lemonspec.compiler import ast
 from lemonspec.compiler.diagnostics import Diagnostic, error
+from lemonspec.compiler.files import SPEC_SUFFIX
 from lemonspec.compiler.files import Refusal, decode, read_bytes
 from lemonspec.compiler.parser import parse
 from lemonspec.compiler.source import Source
@@ -30,9 +31,6 @@ class Imported:
     roles: dict[str, RoleDef]
     sources: dict[str, Source]
     diagnostics: list[Diagnostic]
-
-
-SUFFIX = ".lemon"
 
 
 def resolve(module: ast.Module, source: Source, limits: Limits, root: str) -> Imported:
@@ -89,17 +87,17 @@ class _Walk:
         if not _inside(os.path.abspath(target), self.root):
             self._outside(value, source, use)
             return None
-        if not target.endswith(SUFFIX):
-            self._error("E0105", f"`{_shown(value)}` is not a {SUFFIX} file", source, use,
-                        f"only {SUFFIX} specs can be imported")
+        if not target.endswith(SPEC_SUFFIX):
+            self._error("E0105", f"`{_shown(value)}` is not a {SPEC_SUFFIX} file", source, use,
+                        f"only {SPEC_SUFFIX} specs can be imported")
             return None
         real = os.path.realpath(target)
         if not _inside(real, self.real_root):
             self._outside(value, source, use)
             return None
-        if not real.endswith(SUFFIX):
-            self._error("E0105", f"`{_shown(value)}` links to a file that is not a {SUFFIX} file",
-                        source, use, f"only {SUFFIX} specs can be imported")
+        if not real.endswith(SPEC_SUFFIX):
+            self._error("E0105", f"`{_shown(value)}` links to a file that is not a {SPEC_SUFFIX} file",
+                        source, use, f"only {SPEC_SUFFIX} specs can be imported")
             return None
         return target
 
