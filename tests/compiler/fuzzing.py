@@ -105,6 +105,9 @@ def assert_well_behaved(data: str | bytes) -> None:
         for label in d.labels:
             if (label.path or d.path) in result.sources:
                 _assert_span(result.sources, label.path or d.path, label.span, d)
+    if result.module is not None:
+        for comment in result.module.comments:
+            _assert_span(result.sources, result.path, comment.span, comment)
     render_concise(result.diagnostics)
     render_full(result.diagnostics, result.sources)
     json.loads(render_json(result.diagnostics))

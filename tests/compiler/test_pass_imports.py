@@ -154,3 +154,10 @@ def test_a_text_with_no_file_imports_from_the_current_directory_or_root(tmp_path
     assert check_text(text).ok
     assert [d.code for d in check_text('use "../roles.lemon"\n' + TEAM).diagnostics] == [
         "E0104"]
+
+
+def test_a_nul_in_the_path_or_root_given_to_the_api_is_not_a_value_error():
+    text = 'use "x.lemon"\n' + TEAM
+    assert [d.code for d in check_text(text, "d\x00/a.lemon").diagnostics] == ["E0104"]
+    assert [d.code for d in check_text(text, "/tmp/a.lemon", root="/t\x00").diagnostics] == [
+        "E0104"]

@@ -40,14 +40,14 @@ def resolve(module: ast.Module, source: Source, limits: Limits, root: str) -> Im
 
 
 def _key(path: str) -> str:
-    return os.path.realpath(path) if not path.startswith("<") else path
+    return path if path.startswith("<") or "\x00" in path else os.path.realpath(path)
 
 
 class _Walk:
     def __init__(self, limits: Limits, root: str):
         self.limits = limits
         self.root = os.path.abspath(root)
-        self.real_root = os.path.realpath(root)
+        self.real_root = _key(self.root)
         self.roles: dict[str, RoleDef] = {}
         self.sources: dict[str, Source] = {}
         self.diagnostics: list[Diagnostic] = []
@@ -84,7 +84,7 @@ class _Walk:
                         "write the path relative to the importing file")
             return None
         target = os.path.normpath(os.path.join(base, value))
-        if not _inside(os.path.abspath(target), self.root):
+        if "\x00" in target or not _inside(os.path.abspath(target), self.root):
             self._outside(value, source, use)
             return None
         if not target.endswith(SPEC_SUFFIX):
