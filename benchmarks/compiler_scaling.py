@@ -15,36 +15,17 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))  # for tests.compiler.large_specs
 
 from lemonspec.compiler import Limits, check_text, format_text
 from lemonspec.compiler.driver import lower
+from tests.compiler.large_specs import chain, comments
 
 LARGEST = Limits.largest()
-
-
-def chain(target_bytes: int) -> str:
-    """A team whose agents form one chain, declared last-first, about target_bytes long."""
-    lines, n = [], 0
-    size = 0
-    while size < target_bytes - 200:
-        line = f"    agent a{n}: MathSolver {{ after: a{n - 1} }}\n" if n else ""
-        lines.append(line)
-        size += len(line) + 1
-        n += 1
-    first = "    agent a0: MathSolver {}\n"
-    body = "\n".join(reversed(lines[1:])) + "\n" + first
-    return f"team chain {{\n{body}    output: a{n - 1}\n}}\n"
-
-
-def comments(target_bytes: int) -> str:
-    """A two-agent team under (and inside) comment lines, about target_bytes long."""
-    line = "#\n"  # the most comments per byte: fmt was quadratic in their number
-    count = max(1, (target_bytes - 200) // len(line))
-    head = line * (count // 2)
-    inner = ("    " + line) * (count - count // 2)
-    return (f"{head}team notes {{\n{inner}    agent a: MathSolver {{}}\n"
-            f"    agent b: Inspector {{ after: a }}\n}}\n")
 
 
 def check_and_lower(text: str):

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))  # for tests.compiler.fuzzing
 
-from hypothesis import HealthCheck, Phase, given, settings, seed  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, seed, settings
 
-from tests.compiler.fuzzing import assert_well_behaved, inputs  # noqa: E402
+from tests.compiler.fuzzing import assert_well_behaved, inputs
 
 BATCH = 500
 
@@ -50,7 +50,7 @@ def main():
             suppress_health_check=list(HealthCheck))(given(inputs())(one)))
         try:
             run()
-        except Exception as exc:  # a crash: hypothesis has shrunk it and says what it was
+        except Exception as exc:  # noqa: BLE001  any crash is the finding; hypothesis shrank it
             crashes.append((batch_seed, exc))
             print(f"CRASH in batch {batches} (seed {batch_seed}):", file=sys.stderr)
             traceback.print_exception(exc, file=sys.stderr)

@@ -22,12 +22,15 @@ from lemonspec.compiler import ast
 from lemonspec.compiler.diagnostics import CompileError
 from lemonspec.compiler.files import source_of
 from lemonspec.compiler.parser import parse
-from lemonspec.compiler.unit import Limits
 from lemonspec.compiler.strings import encode, encode_short
+from lemonspec.compiler.unit import Limits
 from lemonspec.grammar.layout import INDENT
 
+DEFAULT_LIMITS = Limits()
 
-def format_text(text: str | bytes, path: str = "<text>", *, limits: Limits = Limits()) -> str:
+
+def format_text(text: str | bytes, path: str = "<text>", *,
+                limits: Limits = DEFAULT_LIMITS) -> str:
     """The canonical layout of a spec (str, or bytes read as a file's content). Raises
     CompileError, never anything else, when the text has an error formatting would hide."""
     source, refused = source_of(text, path, limits.max_file_bytes)

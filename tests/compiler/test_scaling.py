@@ -5,15 +5,12 @@ benchmarks/compiler_scaling.py; these are its small, fast ends."""
 import gc
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from lemonspec.compiler import Limits, check_text, compile_text, format_text
 from lemonspec.compiler.unit import CEILINGS
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
-from compiler_scaling import chain, comments  # noqa: E402  (the benchmark's own specs)
+from tests.compiler.large_specs import chain, comments
 
 LARGEST = Limits.largest()
 

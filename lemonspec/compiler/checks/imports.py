@@ -17,8 +17,7 @@ import attrs
 
 from lemonspec.compiler import ast
 from lemonspec.compiler.diagnostics import Diagnostic, error
-from lemonspec.compiler.files import SPEC_SUFFIX
-from lemonspec.compiler.files import Refusal, decode, read_bytes
+from lemonspec.compiler.files import SPEC_SUFFIX, Refusal, decode, read_bytes
 from lemonspec.compiler.parser import parse
 from lemonspec.compiler.source import Source
 from lemonspec.compiler.unit import Limits, RoleDef
