@@ -47,8 +47,15 @@ class Refusal:
 
 def read_bytes(path: str, max_bytes: int) -> bytes | Refusal:
     """The bytes of a regular file of at most `max_bytes`, or why not (FileNotFoundError is
-    left to the caller, who knows whether a missing file is an import or an argument)."""
+    left to the caller, who knows whether a missing file is an import or an argument).
+    Special files are refused before they are opened (opening some devices has effects),
+    and again after (fstat), in case the path changed in between."""
+    if "\x00" in path:
+        return Refusal("E0103", "cannot read the file: its path holds a NUL", None)
     try:
+        special = _special(os.stat(path).st_mode)
+        if special:
+            return special
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         raise
@@ -57,9 +64,9 @@ def read_bytes(path: str, max_bytes: int) -> bytes | Refusal:
                        "check the file's permissions")
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return Refusal("E0105", f"not a regular file ({_kind(info.st_mode)})",
-                           "point at a .lemon text file")
+        special = _special(info.st_mode)
+        if special:
+            return special
         if info.st_size > max_bytes:
             return _too_large(max_bytes)
         chunks, total = [], 0
@@ -74,6 +81,12 @@ def read_bytes(path: str, max_bytes: int) -> bytes | Refusal:
         return Refusal("E0103", f"cannot read the file: {exc.strerror or exc}", None)
     finally:
         os.close(fd)
+
+
+def _special(mode: int) -> Refusal | None:
+    if stat.S_ISREG(mode):
+        return None
+    return Refusal("E0105", f"not a regular file ({_kind(mode)})", "point at a .lemon text file")
 
 
 def _too_large(max_bytes: int) -> Refusal:
@@ -146,7 +159,9 @@ def source_of(text: str | bytes, path: str, max_bytes: int) -> tuple[Source, Dia
 def file_source(path: str, max_bytes: int) -> tuple[Source, Diagnostic | None]:
     """The Source of a .lemon file a user named, or the diagnostic that says why it was not
     read (a file of another name, or a symlink to one, is not opened)."""
-    if not (path.endswith(SPEC_SUFFIX) and os.path.realpath(path).endswith(SPEC_SUFFIX)):
+    if "\x00" in path:
+        data = Refusal("E0103", "cannot read the file: its path holds a NUL", None)
+    elif not (path.endswith(SPEC_SUFFIX) and os.path.realpath(path).endswith(SPEC_SUFFIX)):
         data = Refusal("E0105", f"not a {SPEC_SUFFIX} file",
                        f"lemonc reads only {SPEC_SUFFIX} specs; rename the file")
     else:

@@ -138,3 +138,8 @@ def test_only_lemon_files_are_read_even_when_named_on_the_command_line(tmp_path)
     disguised = tmp_path / "env.lemon"
     disguised.symlink_to("/proc/self/environ")
     assert codes(check_file(disguised)) == ["E0105"]
+
+
+def test_a_nul_in_a_file_path_is_a_diagnostic():
+    assert codes(check_file("a\x00b.lemon")) == ["E0103"]
+    assert read_bytes("a\x00b.lemon", 10).code == "E0103"
