@@ -85,19 +85,14 @@ def fmt(files, check_only):
     """Rewrite .lemon files in the canonical layout (or, with --check, list the ones that
     are not). A file with a syntax error, an unknown escape or bytes that are not UTF-8 is
     left as it is (exit 1). Writes are atomic, through a symlink, keeping the file's mode."""
-    from lemonspec.compiler import CompileError, format_text
+    from lemonspec.compiler import CompileError
     from lemonspec.compiler.diagnostics import render_concise
-    from lemonspec.compiler.driver import DEFAULT_LIMITS
-    from lemonspec.compiler.files import file_source
+    from lemonspec.compiler.fmt import format_file
 
     unformatted = failed = 0
     for path in files:
-        source, refused = file_source(path, DEFAULT_LIMITS.max_file_bytes)
-        text = source.text
         try:
-            if refused:
-                raise CompileError([refused])
-            formatted = format_text(text, path)
+            text, formatted = format_file(path)
         except CompileError as exc:
             click.echo(render_concise(exc.diagnostics), nl=False, err=True)
             failed += 1

@@ -20,7 +20,7 @@ import re
 
 from lemonspec.compiler import ast
 from lemonspec.compiler.diagnostics import CompileError
-from lemonspec.compiler.files import source_of
+from lemonspec.compiler.files import file_source, source_of
 from lemonspec.compiler.parser import parse
 from lemonspec.compiler.strings import encode, encode_short
 from lemonspec.compiler.unit import Limits
@@ -40,6 +40,15 @@ def format_text(text: str | bytes, path: str = "<text>", *,
     if module is None or any(d.is_error for d in diagnostics):
         raise CompileError(diagnostics)
     return format_module(module, source.text)
+
+
+def format_file(path: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str]:
+    """(the text of a .lemon file, its canonical layout); the file is read as check reads
+    it (size-checked, regular files only, UTF-8). Raises CompileError as format_text."""
+    source, refused = file_source(path, limits.max_file_bytes)
+    if refused:
+        raise CompileError([refused])
+    return source.text, format_text(source.text, path, limits=limits)
 
 
 def format_module(module: ast.Module, text: str) -> str:
