@@ -21,8 +21,7 @@ def chain(target_bytes: int) -> str:
 def comments(target_bytes: int) -> str:
     """A two-agent team under (and inside) comment lines, about target_bytes long."""
     line = "#\n"  # the most comments per byte: fmt was quadratic in their number
-    count = max(1, (target_bytes - 200) // len(line))
-    head = line * (count // 2)
-    inner = ("    " + line) * (count - count // 2)
+    pairs = max(1, (target_bytes - 200) // (len(line) + len(line) + 4))
+    head, inner = line * pairs, ("    " + line) * pairs
     return (f"{head}team notes {{\n{inner}    agent a: MathSolver {{}}\n"
             f"    agent b: Inspector {{ after: a }}\n}}\n")

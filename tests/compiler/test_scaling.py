@@ -66,7 +66,7 @@ def formatted(text):
 
 
 @pytest.mark.parametrize("fn, make, size", [(lowered, chain, 8_000), (formatted, chain, 8_000),
-                                            (formatted, comments, 10_000)],
+                                            (formatted, comments, 20_000)],
                          ids=["check+lower chain", "fmt chain", "fmt comments"])
 def test_ten_times_the_spec_takes_about_ten_times_as_long(fn, make, size):
     small, large = make(size), make(10 * size)
