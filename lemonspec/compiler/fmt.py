@@ -20,6 +20,7 @@ import re
 
 from lemonspec.compiler import ast
 from lemonspec.compiler.diagnostics import CompileError
+from lemonspec.compiler.driver import paused_gc
 from lemonspec.compiler.files import file_source, source_of
 from lemonspec.compiler.parser import parse
 from lemonspec.compiler.strings import encode, encode_short
@@ -36,10 +37,11 @@ def format_text(text: str | bytes, path: str = "<text>", *,
     source, refused = source_of(text, path, limits.max_file_bytes)
     if refused:
         raise CompileError([refused])
-    module, diagnostics = parse(source)
-    if module is None or any(d.is_error for d in diagnostics):
-        raise CompileError(diagnostics)
-    return format_module(module, source.text)
+    with paused_gc():
+        module, diagnostics = parse(source)
+        if module is None or any(d.is_error for d in diagnostics):
+            raise CompileError(diagnostics)
+        return format_module(module, source.text)
 
 
 def format_file(path: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str]:

@@ -75,3 +75,19 @@ def test_ten_times_the_spec_takes_about_ten_times_as_long(fn, make, size):
     # Linear is ~10x; fmt's old list.pop(0) gave ~25x for these comments (and 51x from
     # 80 KB to 800 KB). The bound leaves room for a loaded machine.
     assert t_large / t_small < 20, (t_small, t_large)
+
+
+def test_the_collector_is_paused_only_while_the_compiler_runs():
+    import gc
+
+    text = chain(4_000)
+    try:
+        assert gc.isenabled()
+        compile_text(text, limits=LARGEST)
+        format_text(text)
+        assert gc.isenabled()
+        gc.disable()
+        check_text(text)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
