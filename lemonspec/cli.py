@@ -99,6 +99,12 @@ def _levels_option(f):
         help="The ordered capacity levels, lowest first (a runtime profile's levels).")(f)
 
 
+def _root_option(f):
+    return click.option(
+        "--root", type=click.Path(file_okay=False),
+        help="The project root `use` may not leave (default: each file's folder).")(f)
+
+
 def _split_levels(levels: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in levels.split(",") if x.strip())
 
@@ -107,12 +113,13 @@ def _split_levels(levels: str) -> tuple[str, ...]:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="concise", show_default=True)
 @_levels_option
-def check(files, fmt, levels):
+@_root_option
+def check(files, fmt, levels, root):
     """Check .lemon files; exit 0 if clean, 1 if any has errors."""
     from lemonspec.compiler import check_file
     from lemonspec.compiler.diagnostics import render_concise, render_full, render_json
 
-    results = [check_file(f, levels=_split_levels(levels)) for f in files]
+    results = [check_file(f, levels=_split_levels(levels), root=root) for f in files]
     diagnostics = [d for r in results for d in r.diagnostics]
     if fmt == "json":
         click.echo(render_json(diagnostics), nl=False)
@@ -129,16 +136,16 @@ def check(files, fmt, levels):
 @click.option("--check", "check_only", is_flag=True, help="Report files that are not formatted.")
 def fmt(files, check_only):
     """Rewrite .lemon files in the canonical layout (or, with --check, list the ones that
-    are not)."""
-    from lemonspec.compiler import CompileError, format_text
+    are not). A file with a syntax error, an unknown escape or bytes that are not UTF-8 is
+    left as it is (exit 1). Writes are atomic, through a symlink, keeping the file's mode."""
+    from lemonspec.compiler import CompileError
     from lemonspec.compiler.diagnostics import render_concise
+    from lemonspec.compiler.fmt import format_file
 
     unformatted = failed = 0
     for path in files:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
         try:
-            formatted = format_text(text, path)
+            text, formatted = format_file(path)
         except CompileError as exc:
             click.echo(render_concise(exc.diagnostics), nl=False, err=True)
             failed += 1
@@ -147,28 +154,30 @@ def fmt(files, check_only):
             unformatted += 1
             if check_only:
                 click.echo(f"would reformat {path}")
-            else:
-                _write_atomically(path, formatted)
+            elif _write_atomically(path, formatted):
                 click.echo(f"reformatted {path}")
+            else:
+                failed += 1
     sys.exit(EXIT_INVALID if failed or (check_only and unformatted) else 0)
 
 
-def _write_atomically(path: str, text: str):
-    import os
-    import tempfile
+def _write_atomically(path: str, text: str) -> bool:
+    from lemonspec.compiler.files import write_text
 
-    folder = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False) as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
+    try:
+        write_text(path, text)
+    except OSError as exc:
+        click.echo(f"{path}: cannot write the file: {exc.strerror or exc}", err=True)
+        return False
+    return True
 
 
-def _compile_or_exit(file, team, levels):
+def _compile_or_exit(file, team, levels, root):
     from lemonspec.compiler import CompileError, compile_file
     from lemonspec.compiler.diagnostics import render_concise
 
     try:
-        return compile_file(file, team=team, levels=_split_levels(levels))
+        return compile_file(file, team=team, levels=_split_levels(levels), root=root)
     except CompileError as exc:
         click.echo(render_concise(exc.diagnostics), nl=False, err=True)
         sys.exit(EXIT_INVALID)
@@ -179,11 +188,13 @@ def _compile_or_exit(file, team, levels):
 @click.option("--team", help="The team to compile (needed when the file has several).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the IR here.")
 @_levels_option
-def compile_(file, team, output, levels):
+@_root_option
+def compile_(file, team, output, levels, root):
     """Compile one team to its IR (JSON)."""
-    ir = _compile_or_exit(file, team, levels)
+    ir = _compile_or_exit(file, team, levels, root)
     if output:
-        _write_atomically(output, ir.dumps())
+        if not _write_atomically(output, ir.dumps()):
+            sys.exit(1)
     else:
         click.echo(ir.dumps(), nl=False)
 
@@ -194,11 +205,12 @@ def compile_(file, team, output, levels):
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="dot",
               show_default=True)
 @_levels_option
-def graph(file, team, fmt, levels):
+@_root_option
+def graph(file, team, fmt, levels, root):
     """Print a team's dependency graph as Graphviz dot or Mermaid."""
     from lemonspec.compiler.graphviz import to_dot, to_mermaid
 
-    ir = _compile_or_exit(file, team, levels)
+    ir = _compile_or_exit(file, team, levels, root)
     click.echo(to_dot(ir) if fmt == "dot" else to_mermaid(ir), nl=False)
 
 
