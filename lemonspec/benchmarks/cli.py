@@ -18,15 +18,10 @@ import click
 
 from lemonspec.benchmarks.baselines import BASELINES
 from lemonspec.benchmarks.datasets import NAMES
+from lemonspec.errors import EXIT_INTERRUPTED, EXIT_RUN
+from lemonspec.errors import EXIT_INVALID as EXIT_SPEC
+from lemonspec.errors import fail as _fail
 from lemonspec.runtime.answers import SCORERS
-
-EXIT_SPEC, EXIT_USAGE, EXIT_RUN, EXIT_INTERRUPTED = 1, 2, 3, 130
-
-
-def _fail(message: str, code: int = EXIT_USAGE):
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
 
 # ---- lemonc bench ----
 

@@ -18,6 +18,7 @@ import attrs
 from lemonspec.compiler import CheckResult, ast
 from lemonspec.compiler.source import Span
 from lemonspec.compiler.unit import RoleDef
+from lemonspec.errors import LemonspecError
 
 # Keyword spellings (the grammar's own): a name in one of these spellings is a keyword.
 KEYWORDS = ("use", "role", "team", "agent", "goal", "duty", "capacity", "after", "output",
@@ -244,7 +245,7 @@ def _std_file(role: str) -> str | None:
 # ---- rename ----
 
 
-class RenameError(ValueError):
+class RenameError(LemonspecError, ValueError):
     """A rename that cannot be done; the message says why."""
 
 

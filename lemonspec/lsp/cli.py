@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
+
+from lemonspec.errors import MissingExtra, fail
 
 
 @click.command()
@@ -16,14 +16,11 @@ def lsp(profile, stdio):
     """Run the .lemon language server over stdio (for editors; see docs/editor.md)."""
     try:
         from lemonspec.lsp.server import serve
-    except ImportError as exc:
-        click.echo(f"error: the language server needs pygls ({exc}); install it with "
-                   "`pip install 'lemonspec[lsp]'`", err=True)
-        sys.exit(2)
+    except ImportError as exc:  # `lemonc` checks pygls first; this is for a broken install
+        raise MissingExtra("lsp", exc.name or "pygls") from None
     from lemonspec.runtime.profiles import ProfileError
 
     try:
         serve(profile)
     except ProfileError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(str(exc))

@@ -19,6 +19,8 @@ from typing import Any, Protocol
 
 import attrs
 
+from lemonspec.errors import LemonspecError
+
 
 @attrs.frozen
 class CachedAnswer:
@@ -37,7 +39,7 @@ def cache_key(agent_hash: str, model: str, params: dict[str, Any], messages: lis
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class CacheError(ValueError):
+class CacheError(LemonspecError, ValueError):
     """A cache file that cannot be used: not an SQLite database, not ours, or unreachable."""
 
 

@@ -8,11 +8,13 @@ import asyncio
 import json
 import sys
 import time
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
 import click
 
-EXIT_SPEC, EXIT_USAGE, EXIT_RUN = 1, 2, 3
+from lemonspec.errors import EXIT_INVALID as EXIT_SPEC
+from lemonspec.errors import EXIT_RUN, EXIT_USAGE
+from lemonspec.errors import fail as _fail
 
 
 @click.command()
@@ -70,11 +72,6 @@ def run(file, team, task_input, input_file, profile, model, trace, replay, cache
         click.echo(f"error: {failure.error}", err=True)
     if not result.ok:
         sys.exit(EXIT_RUN)
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 def _task_input(task_input, input_file, recorded) -> str:

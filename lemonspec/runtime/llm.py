@@ -26,6 +26,8 @@ from tenacity import (
     wait_random,
 )
 
+from lemonspec.environment import configure
+from lemonspec.errors import EXIT_RUN, LemonspecError
 from lemonspec.runtime.profiles import Endpoint, LevelConfig
 
 Emit = Callable[..., None]
@@ -45,13 +47,17 @@ class ModelReply:
     usage_reported: bool  # False when the provider gave no usage and we counted ourselves
 
 
-class EmptyReply(Exception):
+class EmptyReply(LemonspecError):
     """The provider answered, but with no text (a null content): nothing to use, and asking
     the same model again is unlikely to help."""
 
+    exit_code = EXIT_RUN
 
-class AgentCallError(Exception):
+
+class AgentCallError(LemonspecError):
     """An agent whose every model and every retry failed. Names the agent, model and cause."""
+
+    exit_code = EXIT_RUN
 
     def __init__(self, agent: str, failures: list[tuple[str, int, BaseException]]) -> None:
         self.agent = agent
@@ -95,6 +101,7 @@ def is_transient(exc: BaseException) -> bool:
 async def call_model(agent: str, agent_hash: str, config: LevelConfig, messages: list[dict],
                      emit: Emit) -> ModelReply:
     """The first answer from the primary endpoint, then its fallbacks; AgentCallError if none."""
+    configure()
     from lemonspec.runtime.providers import litellm
 
     llm = litellm()

@@ -43,7 +43,7 @@ def _problem(endpoint: Endpoint) -> str | None:
         if endpoint.model != embedded.EMBEDDED_MODEL:
             return (f"unknown embedded model {endpoint.model!r}: the embedded model is "
                     f"{embedded.EMBEDDED_MODEL}")
-        return None if embedded.embedded_installed() else embedded.EMBEDDED_MISSING
+        return embedded.embedded_missing()
     if provider in _IN_PROCESS:
         return None
     variable = _SERVER_VARIABLES.get(provider)

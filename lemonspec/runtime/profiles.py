@@ -25,12 +25,14 @@ from typing import Any
 
 import attrs
 
+from lemonspec.errors import LemonspecError
+
 DEFAULT_PROFILE = "embedded"
 PROFILE_ENV = "LEMONSPEC_PROFILE"  # the default profile, when set (a name or a .toml path)
 IN_PROCESS_PROVIDERS = ("embedded",)  # served in this process: no network, nothing transient
 
 
-class ProfileError(ValueError):
+class ProfileError(LemonspecError, ValueError):
     """A profile that cannot be found or does not make sense."""
 
 

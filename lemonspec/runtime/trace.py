@@ -15,6 +15,8 @@ from typing import IO, Any
 
 import attrs
 
+from lemonspec.errors import LemonspecError
+
 
 class TraceWriter:
     """Appends events to a JSONL file (or any text stream)."""
@@ -71,7 +73,7 @@ def _short(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
-class TraceError(ValueError):
+class TraceError(LemonspecError, ValueError):
     """A trace that cannot be replayed for this team."""
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import click
 
-EXIT_USAGE = 2
+from lemonspec.errors import EXIT_USAGE
+
 UNCONSTRAINED_TOKENS = 512  # the budget of an unconstrained sample in the validity check
 
 

@@ -28,6 +28,8 @@ from typing import Any
 
 import attrs
 
+from lemonspec.errors import LemonspecError
+
 FAMILIES = ("drop_dependency", "remove_duty", "lower_capacity")
 SIMULATOR = "simulator"
 SFT_SOURCES = ("templates", "teacher", "rejection")
@@ -36,7 +38,7 @@ SFT_SOURCES = ("templates", "teacher", "rejection")
 COMMAND_TABLES = {"train": "train", "train sft": "sft"}
 
 
-class ConfigError(ValueError):
+class ConfigError(LemonspecError, ValueError):
     """A configuration that cannot be read or does not make sense."""
 
 

@@ -29,6 +29,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 from trl import GRPOConfig, GRPOTrainer
 from trl.trainer.utils import nanstd
 
+from lemonspec.environment import configure
 from lemonspec.training.config import Config, ConfigError
 from lemonspec.training.rollout import CREDIT_FIELD, REWARD_FIELD, LemonRollout
 
@@ -95,6 +96,7 @@ def per_token_advantages(advantages: torch.Tensor, credits: Sequence[Sequence[fl
 class LemonGRPOTrainer(GRPOTrainer):
     def __init__(self, *, rollout: LemonRollout, **kwargs):
         self._saving = False  # set while _save_checkpoint runs: see _get_output_dir
+        configure()
         _score_completions_only_on_cpu()  # here, not at import: importing changes nothing
         with quiet_trl():
             super().__init__(rollout_func=rollout, **kwargs)

@@ -9,6 +9,8 @@ import copy
 import functools
 import io
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from lemonspec.training.config import ConfigError, ModelConfig, show
@@ -36,11 +38,24 @@ def embedded_tokenizer():
     else:
         with contextlib.redirect_stderr(io.StringIO()):  # the GGUF reader's progress bars
             tokenizer = AutoTokenizer.from_pretrained(EMBEDDED_MODEL_DIR, gguf_file=EMBEDDED_GGUF)
-        with contextlib.suppress(OSError):
-            tokenizer.save_pretrained(folder)
+        _save_atomically(tokenizer, folder)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
+
+
+def _save_atomically(tokenizer, folder: Path) -> None:
+    """Write the cache beside `folder`, then rename it into place. Other processes (tests of
+    other checkouts, rollout workers) read the same cache: save_pretrained writes
+    tokenizer_config.json before tokenizer.json, and a reader in between failed to load it."""
+    with contextlib.suppress(OSError):
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            tokenizer.save_pretrained(partial)
+            os.replace(partial, folder)  # fails if another process got there first: fine
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 def tiny_random_model(tokenizer, config: ModelConfig):

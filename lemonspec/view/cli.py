@@ -5,12 +5,11 @@ says what it is and what was expected, never a traceback."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-EXIT_USAGE = 2
+from lemonspec.errors import fail
 
 
 @click.command()
@@ -27,14 +26,12 @@ def view(file, output, run_id):
     try:
         text = render(Path(file), run_id)
     except ViewError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(str(exc))
     target = Path(output) if output else Path(file).with_suffix(".html")
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
-        click.echo(f"error: cannot write {target}: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(f"cannot write {target}: {exc.strerror or exc}")
     click.echo(f"wrote {target}")
 
 

@@ -15,8 +15,10 @@ from typing import Any
 
 import attrs
 
+from lemonspec.errors import LemonspecError
 
-class ViewError(ValueError):
+
+class ViewError(LemonspecError, ValueError):
     """A file the viewer cannot show; the message says what it is and what was expected."""
 
 

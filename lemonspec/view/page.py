@@ -13,7 +13,7 @@ import base64
 import hashlib
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lemonspec.view.model import AgentView, RunView, layers
@@ -366,7 +366,7 @@ def _content(content: Any) -> str:
 # ---- a bench results file ----
 
 
-def bench_page(header: Mapping[str, Any], items: list[Mapping[str, Any]], summary,
+def bench_page(header: Mapping[str, Any], items: Sequence[Mapping[str, Any]], summary,
                source: str, problems: list[str]) -> str:
     key = header.get("key") or {}
     correct = sum(1 for item in items if item.get("correct") is True)

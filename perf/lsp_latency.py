@@ -7,7 +7,7 @@ the diagnostics of that version; then the same for hover and completion requests
 a burst of keystrokes 30 ms apart (the time from the last one to its diagnostics), and the
 server's start-up (spawn to the answer to `initialize`).
 
-Run: python benchmarks/lsp_latency.py [--keystrokes 40]
+Run: python perf/lsp_latency.py [--keystrokes 40]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ original team and then the edited one. Without a node cache the edited run calls
 every agent; with it, only for the edited agent and its descendants. The fake model's answers
 depend on everything an agent is told, as a real model's would.
 
-Run: python benchmarks/counterfactual_reuse.py
+Run: python perf/counterfactual_reuse.py
 """
 
 from __future__ import annotations

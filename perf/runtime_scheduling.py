@@ -8,7 +8,7 @@ A second row per size gives each agent a random latency (0.5x-1.5x), where stage
 would cost the sum over stages of the slowest agent in each; we print that bound beside the
 weighted critical path to show the executor does not pay it.
 
-Run: python benchmarks/runtime_scheduling.py [latency_seconds=0.5]
+Run: python perf/runtime_scheduling.py [latency_seconds=0.5]
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ batch occupancy), the share of the step time spent on grammar work, and over the
 share that parse and the share that pass every check. Targets: time ratio <= 1.05; 100% of
 constrained samples parse; >= 95% pass the checks.
 
-Run: python benchmarks/orchestrator_decoding.py [--samples 200] [--group 4] [--json out.json]
+Run: python perf/orchestrator_decoding.py [--samples 200] [--group 4] [--json out.json]
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ long answer, run through the executor twice on the embedded SmolLM2-135M: concur
 (the provider batches them into shared forward passes) and one at a time (concurrency 1).
 Throughput is completion tokens per second of wall time. Target: batched >= 3x one-at-a-time.
 
-Run: python benchmarks/embedded_batching.py [max_tokens=48]
+Run: python perf/embedded_batching.py [max_tokens=48]
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@
    validation of the equivalent JSON document (the path a YAML/JSON spec format takes, which
    checks shape only: no names, no cycles, no did-you-mean). Targets: 20 agents within 3x of
    the JSON path; 100 agents within 6x of the 20-agent time (linear).
-2. Start-up: `lemonc check` on a small file against `python -c pass`. Target <= 4x.
+(Start-up, `lemonc check` against `python -c pass`, is measured by perf/startup.py.)
 
-Run: python benchmarks/compiler_speed.py
+Run: python perf/compiler_speed.py
 """
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ from __future__ import annotations
 import gc
 import json
 import random
-import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import jsonschema
 
@@ -111,21 +107,5 @@ def compile_speed():
     print(f"100 agents vs 20 agents: {results[100][0] / results[20][0]:.2f}x (target <= 6x)")
 
 
-def startup():
-    spec = Path(__file__).parents[1] / "examples" / "gsm8k.lemon"
-    commands = {"lemonc check": [sys.executable, "-m", "lemonspec.cli", "check", str(spec)],
-                "python -c pass": [sys.executable, "-c", "pass"]}
-    times = {k: [] for k in commands}
-    for _ in range(21):  # interleaved, so machine noise hits both alike
-        for name, cmd in commands.items():
-            start = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True)
-            times[name].append(time.perf_counter() - start)
-    ours, base = (statistics.median(times[k]) for k in commands)
-    print(f"start-up: lemonc check {ours * 1e3:.0f} ms | python -c pass {base * 1e3:.0f} ms | "
-          f"ratio {ours / base:.2f}x (target <= 4x)")
-
-
 if __name__ == "__main__":
     compile_speed()
-    startup()
