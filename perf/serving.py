@@ -22,15 +22,16 @@ import time
 from pathlib import Path
 
 QUESTIONS = [
-    "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in "
-    "May. How many clips did Natalia sell altogether in April and May?",
-    "Weng earns $12 an hour for babysitting. Yesterday, she just did 50 minutes of babysitting. "
-    "How much did she earn?",
-    "Betty is saving money for a new wallet which costs $100. Betty has only half of the money "
-    "she needs. Her parents decided to give her $15 for that purpose, and her grandparents twice "
-    "as much as her parents. How much more money does Betty need to buy the wallet?",
-    "James writes a 3-page letter to 2 different friends twice a week. How many pages does he "
-    "write a year?",
+    ('Natalia sold clips to 48 of her friends in April, and then she sold half as many clips'
+     ' in May. How many clips did Natalia sell altogether in April and May?'),
+    ('Weng earns $12 an hour for babysitting. Yesterday, she just did 50 minutes of '
+     'babysitting. How much did she earn?'),
+    ('Betty is saving money for a new wallet which costs $100. Betty has only half of the '
+     'money she needs. Her parents decided to give her $15 for that purpose, and her '
+     'grandparents twice as much as her parents. How much more money does Betty need to buy '
+     'the wallet?'),
+    ('James writes a 3-page letter to 2 different friends twice a week. How many pages does '
+     'he write a year?'),
 ]
 TEAM = Path(__file__).resolve().parents[1] / "examples" / "gsm8k.lemon"
 
