@@ -69,7 +69,8 @@ def read_bytes(path: str, max_bytes: int) -> bytes | Refusal:
             return special
         if info.st_size > max_bytes:
             return _too_large(max_bytes)
-        chunks, total = [], 0
+        chunks: list[bytes] = []
+        total = 0
         while total <= max_bytes:
             chunk = os.read(fd, min(CHUNK_BYTES, max_bytes + 1 - total))
             if not chunk:
@@ -159,6 +160,7 @@ def source_of(text: str | bytes, path: str, max_bytes: int) -> tuple[Source, Dia
 def file_source(path: str, max_bytes: int) -> tuple[Source, Diagnostic | None]:
     """The Source of a .lemon file a user named, or the diagnostic that says why it was not
     read (a file of another name, or a symlink to one, is not opened)."""
+    data: bytes | Refusal
     if "\x00" in path:
         data = Refusal("E0103", "cannot read the file: its path holds a NUL", None)
     elif not (path.endswith(SPEC_SUFFIX) and os.path.realpath(path).endswith(SPEC_SUFFIX)):
