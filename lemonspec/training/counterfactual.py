@@ -92,4 +92,6 @@ def choose_edit(text: str, module: ast.Module, sampler: FamilySampler, rng: rand
     if family is None:
         return None
     edit = rng.choice(legal[family])
-    return ChosenEdit(family, edit, probabilities, credited_span(edit, module.team(edit.team)))
+    team = module.team(edit.team)
+    assert team is not None  # legal_edits only edits the module's own teams
+    return ChosenEdit(family, edit, probabilities, credited_span(edit, team))
