@@ -35,7 +35,7 @@ LAZY_COMMANDS = {
     "view": ("lemonspec.view.cli:view", "Write an HTML page for a run trace or bench results.",
              None),
     "serve": ("lemonspec.serving.cli:serve",
-              "Start a vLLM server for the orchestrator and workers (its own venv).", None),
+              "Start a vLLM server for the orchestrator or workers.", None),
 }
 
 

@@ -43,7 +43,7 @@ COMPLETION_KINDS = {"role": types.CompletionItemKind.Class,
                     "field": types.CompletionItemKind.Field,
                     "keyword": types.CompletionItemKind.Keyword}
 # Navigation in a file that only breaks a size limit (e.g. a 100-agent team) still works.
-NAVIGATION_LIMITS = Limits(max_agents=100_000, max_string_chars=10**7, max_name_chars=10**4)
+NAVIGATION_LIMITS = Limits.largest()
 
 
 @attrs.frozen

@@ -22,11 +22,14 @@ from collections.abc import Sequence
 
 import attrs
 
+from lemonspec.errors import EXIT_RUN, LemonspecError
 from lemonspec.orchestrator.constraint import Scope
 
 
-class ServedEngineError(RuntimeError):
+class ServedEngineError(LemonspecError):
     """The engine refused a request or answered something that is not a completion."""
+
+    exit_code = EXIT_RUN
 
 
 @attrs.frozen

@@ -24,11 +24,13 @@ from pathlib import Path
 
 import attrs
 
+from lemonspec.errors import LemonspecError
+
 VLLM_PYTHON_ENV = "LEMONSPEC_VLLM_PYTHON"  # the Python of an environment where vLLM imports
 EMBEDDED_SERVED_NAME = "smollm2-135m"
 
 
-class VLLMUnavailable(RuntimeError):
+class VLLMUnavailable(LemonspecError):
     """No vLLM environment, or the server did not come up (the message says which)."""
 
 
