@@ -18,6 +18,7 @@ LAZY_COMMANDS = {
     "baselines": "lemonspec.benchmarks.cli:baselines",
     "generate": "lemonspec.orchestrator.cli:generate",
     "train": "lemonspec.training.cli:train",
+    "design": "lemonspec.designers.cli:design",
 }
 
 

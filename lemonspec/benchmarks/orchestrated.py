@@ -273,6 +273,8 @@ def write_teams(item: Item, context: Context) -> Written:
     runs its own, and LiteLLM's logging worker cannot serve two loops at once."""
     started = time.perf_counter()
     prompt, scope = prompt_and_scope(item, context)
+    if getattr(context.writer, "reads_query", False):  # a designer reads the query itself
+        prompt = item.prompt
     try:
         teams = context.writer.write(prompt, scope, seed=item_seed(context.seed, item.id))
     except Error:
@@ -444,7 +446,8 @@ def run_key(writer: TeamWriter, dataset: str, split: str, seed: int, profile: Pr
     settings = {level: profile.config(level).request_params() for level in levels}
     orchestrator = {"orchestrator": writer.label, **writer.identity,
                     "decoding": writer.decoding.to_json(), "prompt": _prompt_version()}
-    return RunKey(digest(orchestrator), f"orchestrator:{writer.label}", dataset, split, seed,
+    kind = getattr(writer, "kind", "orchestrator")  # designers: designer:METHOD
+    return RunKey(digest(orchestrator), f"{kind}:{writer.label}", dataset, split, seed,
                   profile.name, models, digest(settings), orchestrator)
 
 

@@ -1,0 +1,70 @@
+"""The designer interface.
+
+A method is searched or trained once on a training split (`train`), within a worker budget
+counted by the Environment, and returns its learned parameters as plain JSON values. From
+those, `design` writes one team per query (`per_query = True`) or the same team for every
+query. Methods are classes with a `Settings` attrs class of defaults (the paper's, scaled to
+the simulator where a note says so), registered by name in `METHODS`.
+
+    method = load_method("agentprune", {"iterations": 4})
+    trained = method.train(env, seed=0)              # Trained(params, exhausted, history)
+    design = method.design(trained.params, env.space, query, seed=0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
+
+import attrs
+
+from lemonspec.benchmarks.errors import Error
+from lemonspec.designers.environment import Environment
+from lemonspec.designers.space import Design, Space
+
+# name -> "module:Class", imported when asked for (torch only then).
+METHODS = {
+    "agentprune": "lemonspec.designers.agentprune:AgentPrune",
+    "agentdropout": "lemonspec.designers.agentdropout:AgentDropout",
+    "gdesigner": "lemonspec.designers.gdesigner:GDesigner",
+    "aflow": "lemonspec.designers.aflow:AFlow",
+}
+
+
+@attrs.frozen
+class Trained:
+    params: Mapping[str, Any]  # JSON values only: saved in the designer's folder
+    exhausted: bool  # the budget ran out before the method's own schedule ended
+    history: tuple[Mapping[str, Any], ...] = ()  # one entry per step: reward, calls spent
+
+
+class Method(Protocol):
+    name: ClassVar[str]
+    version: ClassVar[int]  # bumped when the meaning of params changes
+    per_query: ClassVar[bool]
+    settings: Any  # an attrs instance of the method's Settings
+
+    def train(self, env: Environment, seed: int) -> Trained: ...
+
+    def design(self, params: Mapping[str, Any], space: Space, query: str,
+               seed: int) -> Design: ...
+
+
+def load_method(name: str, settings: Mapping[str, Any] | None = None) -> Method:
+    """The method `name` with its settings (defaults overridden by `settings`)."""
+    import importlib
+
+    if name not in METHODS:
+        raise Error(f"unknown designer method {name!r}",
+                    f"the methods are {', '.join(sorted(METHODS))}")
+    module, attr = METHODS[name].split(":")
+    cls = getattr(importlib.import_module(module), attr)
+    fields = {f.name for f in attrs.fields(cls.Settings)}
+    unknown = sorted(set(settings or {}) - fields)
+    if unknown:
+        raise Error(f"{name} has no setting {', '.join(unknown)}",
+                    f"its settings are {', '.join(sorted(fields))}")
+    try:
+        return cls(cls.Settings(**(settings or {})))
+    except (TypeError, ValueError) as exc:
+        raise Error(f"bad {name} settings: {exc}") from None
