@@ -112,7 +112,7 @@ def selection_probabilities(scores: list[float], alpha: float, lam: float) -> li
 
 @attrs.frozen
 class AFlow:
-    settings: Settings = Settings()
+    settings: Settings = attrs.field(factory=Settings)
     Settings = Settings
     name = "aflow"
     version = 1

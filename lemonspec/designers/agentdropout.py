@@ -42,7 +42,7 @@ class Settings:
 
 @attrs.frozen
 class AgentDropout:
-    settings: Settings = Settings()
+    settings: Settings = attrs.field(factory=Settings)
     Settings = Settings
     name = "agentdropout"
     version = 1

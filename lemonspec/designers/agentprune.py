@@ -41,7 +41,7 @@ class Settings:
 
 @attrs.frozen
 class AgentPrune:
-    settings: Settings = Settings()
+    settings: Settings = attrs.field(factory=Settings)
     Settings = Settings
     name = "agentprune"
     version = 1

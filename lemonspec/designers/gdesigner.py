@@ -3,15 +3,15 @@
 What it optimizes: a graph network that maps the query to a topology. Each agent is a node
 whose features embed its role (the code: a sentence encoder over the role profile); the
 query's embedding is joined to every node's features (`construct_new_features`); a two-layer
-GCN over an anchor topology (here: the complete graph with self-loops, normalised) and an
-MLP give node embeddings Z; the edge logits are Z Z^T; edges are sampled into a DAG as in
+GCN over an anchor topology (here: the lineup's chain, undirected, with self-loops,
+normalised) and an MLP give node embeddings Z; the edge logits are Z Z^T, min-max normalised to [0, 1] as in
+the code (so each edge's probability sigmoid(logit) lies between 0.5 and 0.73); edges are sampled into a DAG as in
 AgentPrune, and the network's weights follow REINFORCE with the utility "solved"
 (`loss = -log_prob * utility`, Adam, batches of 4). One topology per query.
 
 Simplified: embeddings are a hashed bag of words (graphs.embed), because no sentence
-encoder can be fetched offline; the paper's sparsity regulariser and the code's min-max
-normalisation of the logits are left out (the raw logits train more steadily at this
-scale). Plain torch: torch_geometric is not needed for a graph of a few nodes.
+encoder can be fetched offline; the paper's sparsity regulariser is left out (the code's
+training loss is the REINFORCE term alone). Plain torch: torch_geometric is not needed for a graph of a few nodes.
 """
 
 from __future__ import annotations
@@ -54,7 +54,11 @@ def _network(dim: int, hidden: int):
             features = torch.cat([roles, query.expand(roles.shape[0], -1)], dim=1)
             h = torch.relu(anchor @ self.gcn1(features))
             z = self.mlp(anchor @ self.gcn2(h))
-            return z @ z.T
+            logits = z @ z.T
+            # The code's min_max_norm over the flattened matrix: logits in [0, 1], so every
+            # edge probability sigmoid(logit) lies in [0.5, 0.73].
+            low, high = logits.min(), logits.max()
+            return (logits - low) / (high - low + 1e-8)
 
     return Network()
 
@@ -65,7 +69,10 @@ def _inputs(lineup, query: str, dim: int, space: Space):
     roles = torch.tensor([embed(f"{role} {space.role_description(role)}", dim)
                           for role in lineup])
     n = len(lineup)
-    adjacency = torch.ones(n, n)  # complete anchor with self-loops: D^-1/2 (A+I) D^-1/2
+    # The anchor: the lineup's chain (the fixed Chain baseline), undirected, with self-loops,
+    # normalised D^-1/2 (A+I) D^-1/2. (A complete anchor would average every node into the
+    # same embedding after one layer, and every edge would get the same logit.)
+    adjacency = torch.tensor([[float(abs(i - j) <= 1) for j in range(n)] for i in range(n)])
     degree = adjacency.sum(1).rsqrt()
     anchor = degree[:, None] * adjacency * degree[None, :]
     return roles, torch.tensor([embed(query, dim)]), anchor
@@ -73,7 +80,7 @@ def _inputs(lineup, query: str, dim: int, space: Space):
 
 @attrs.frozen
 class GDesigner:
-    settings: Settings = Settings()
+    settings: Settings = attrs.field(factory=Settings)
     Settings = Settings
     name = "gdesigner"
     version = 1

@@ -14,7 +14,7 @@ import hashlib
 import math
 import re
 
-from lemonspec.designers.space import Design, read_by_output, reaches
+from lemonspec.designers.space import Design, reaches, read_by_output
 
 
 def sample_dag(probabilities, mask, generator, *, threshold: float | None = None):

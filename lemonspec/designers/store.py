@@ -140,7 +140,7 @@ class DesignerWriter:
     no design tokens."""
 
     saved: Saved
-    decoding: Decoding = Decoding()
+    decoding: Decoding = attrs.field(factory=Decoding)
     kind = "designer"
     reads_query = True  # orchestrated.write_teams hands it the item's prompt
 
