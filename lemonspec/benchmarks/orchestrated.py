@@ -70,6 +70,9 @@ class TeamWriter(Protocol):
     label: str  # for tables: "local", the folder, the model string
     identity: Mapping[str, Any]  # what identifies its weights, for the run's key
     decoding: Decoding
+    # Optional: `kind` names the row (default "orchestrator": orchestrator:LABEL), and
+    # `reads_query = True` hands `write` the item's own prompt instead of the orchestrator
+    # prompt (a designer of lemonspec.designers embeds the query itself).
 
     def write(self, prompt: str, scope: Any, *, seed: int) -> list[WrittenTeam]:
         """`decoding.samples` teams for one orchestrator prompt."""

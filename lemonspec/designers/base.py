@@ -28,6 +28,7 @@ METHODS = {
     "agentdropout": "lemonspec.designers.agentdropout:AgentDropout",
     "gdesigner": "lemonspec.designers.gdesigner:GDesigner",
     "aflow": "lemonspec.designers.aflow:AFlow",
+    "argdesigner": "lemonspec.designers.argdesigner:ARGDesigner",
 }
 
 
