@@ -6,7 +6,7 @@ set -e
 OUT=experiments/results/designers
 TMP=${TMPDIR:-/tmp}/lemon-designers
 mkdir -p "$OUT" "$TMP"
-for method in agentprune agentdropout gdesigner aflow; do
+for method in agentprune agentdropout gdesigner aflow argdesigner; do
     lemonc design "$method" --dataset simulator --out "$OUT/$method" --seed 0
     lemonc bench --designer "$OUT/$method" --dataset simulator --out "$OUT/$method.jsonl" \
         --trace "$TMP/$method.trace.jsonl"
