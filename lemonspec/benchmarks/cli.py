@@ -173,8 +173,8 @@ def _bench_orchestrated(orchestrator, items, dataset, dataset_label, split_label
     click.echo(f"loading the {'designer' if designer else 'orchestrator'} {orchestrator}",
                err=True)
     try:
-        writer = _open_designer(orchestrator) if designer else o.open_writer(orchestrator,
-                                                                               decoding)
+        writer = _open_designer(orchestrator, dataset) if designer else o.open_writer(
+            orchestrator, decoding)
         store = b.ResultsFile.open(out, o.run_key(writer, dataset_label, split_label, seed,
                                                   profile))
     except Error as exc:
@@ -203,10 +203,14 @@ def _kind(writer) -> str:
     return getattr(writer, "kind", "orchestrator")
 
 
-def _open_designer(folder):
-    from lemonspec.designers.store import DesignerWriter, load
+def _open_designer(folder, dataset):
+    from lemonspec.designers.store import DesignerWriter, check_fits, load
 
-    return DesignerWriter(load(folder))
+    saved = load(folder)
+    note = check_fits(saved, dataset)
+    if note:
+        click.echo(note, err=True)
+    return DesignerWriter(saved)
 
 
 def _profile(name, model, temperature):

@@ -71,7 +71,7 @@ def design(method, dataset, out, split, limit, budget, seed, pairs, profile, mod
                                 budget=budget, seed=seed, settings=_settings(pairs),
                                 profile=workers, data=data)
     except Error as exc:
-        _fail(str(exc) + (f"\n  help: {exc.hint}" if exc.hint else ""))
+        _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted; nothing was saved", 130)
     rewards = [h["reward"] for h in report.trained.history if "reward" in h]

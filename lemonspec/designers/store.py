@@ -89,6 +89,12 @@ def load(folder: str | Path) -> Saved:
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise Error(f"{folder}: a damaged designer ({type(exc).__name__}: {exc})",
                     "train it again with `lemonc design`") from None
+    try:  # parameters of the wrong shape or kind fail here, not on the first item
+        method.design(params, space, "", 0)
+    except Exception as exc:  # noqa: BLE001 - whatever the damage, the remedy is the same
+        raise Error(f"{folder}: {PARAMS} does not fit a {method.name} designer "
+                    f"({type(exc).__name__}: {exc})", "train it again with `lemonc design`"
+                    ) from None
     digest = hashlib.sha256((json.dumps(manifest, sort_keys=True) + params_text).encode())
     return Saved(folder, manifest, method, params, space, digest.hexdigest()[:16])
 
@@ -131,6 +137,30 @@ def _read_json(path: Path) -> Any:
         return json.loads(_read_text(path))
     except json.JSONDecodeError as exc:
         raise Error(f"{path} is not JSON ({exc})", "train the designer again") from None
+
+
+def check_fits(saved: Saved, dataset: str) -> str | None:
+    """Refuse to evaluate a designer on a dataset whose role pool or answer format differs
+    from the one it was trained for (its teams would be scored on the wrong form); a note
+    when it is another dataset of the same kind (transfer, as the papers also report)."""
+    from lemonspec.benchmarks.baselines import TASKS
+    from lemonspec.designers.space import SIMULATOR
+
+    trained = saved.space
+    if dataset == trained.dataset:
+        return None
+    if dataset not in TASKS and dataset != SIMULATOR:
+        return (f"note: {saved.folder} was trained on {trained.dataset}; its teams keep that "
+                "dataset's goal and answer format")
+    target = Space.for_dataset(dataset, trained.levels, trained.default_level)
+    if (target.family, target.answer_format) != (trained.family, trained.answer_format):
+        raise Error(f"{saved.folder} was trained on {trained.dataset} (role pool "
+                    f"{trained.family}); {dataset} needs the {target.family} pool and "
+                    "another answer format",
+                    f"train a designer on {dataset}: lemonc design "
+                    f"{saved.method.name} --dataset {dataset} --out DIR")
+    return (f"note: {saved.folder} was trained on {trained.dataset}; evaluating it on "
+            f"{dataset} measures transfer")
 
 
 @attrs.frozen

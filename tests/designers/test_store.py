@@ -7,12 +7,13 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from lemonspec.benchmarks.errors import Error
 from lemonspec.cli import main
 from lemonspec.compiler import compile_text
 from lemonspec.designers import simulated
 from lemonspec.designers.design import train_designer
 from lemonspec.designers.space import Design, Space, read_by_output, render
-from lemonspec.designers.store import DesignerWriter, load
+from lemonspec.designers.store import DesignerWriter, check_fits, load
 
 pytest.importorskip("torch")
 
@@ -68,9 +69,25 @@ def test_other_method_or_version_is_refused_with_exit_2(tmp_path):
     result = runner.invoke(main, ["bench", "--designer", str(folder), "--dataset",
                                   "simulator", "--out", str(tmp_path / "r.jsonl")])
     assert result.exit_code == 2 and "version 99" in result.output
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "params.json").write_text(json.dumps({"logits": [[1, 2]], "mask": "x"}))
+    result = runner.invoke(main, ["bench", "--designer", str(folder), "--dataset",
+                                  "simulator", "--out", str(tmp_path / "r.jsonl")])
+    assert result.exit_code == 2 and "does not fit a agentprune designer" in result.output
     result = runner.invoke(main, ["bench", "--designer", str(tmp_path / "none"), "--dataset",
                                   "simulator", "--out", str(tmp_path / "r.jsonl")])
     assert result.exit_code == 2 and "no designer folder" in result.output
+
+
+def test_a_designer_is_not_evaluated_on_another_answer_format(tmp_path):
+    folder = tmp_path / "ap"
+    train_designer("agentprune", "simulator", out=folder, limit=2,
+                   settings={"iterations": 1, "batch_size": 1})
+    saved = load(folder)
+    assert check_fits(saved, "simulator") is None
+    assert "transfer" in check_fits(saved, "gsm8k")  # the same pool and number answers
+    with pytest.raises(Error, match="another answer format"):
+        check_fits(saved, "aqua")  # letters A-E
 
 
 def test_bench_designer_writes_results_with_design_and_worker_tokens(tmp_path):
