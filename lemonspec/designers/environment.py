@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from lemonspec.designers.space import Design, Space, render
 from lemonspec.runtime.cache import MemoryCache
 from lemonspec.runtime.profiles import Profile
-from lemonspec.training.tasks import Task
+
+if TYPE_CHECKING:  # the trainer's package imports torch; a designer's --help should not
+    from lemonspec.training.tasks import Task
 
 
 class BudgetExhausted(Exception):
