@@ -60,7 +60,7 @@ class AgentDropout:
         rng = random.Random(seed)
         logits = torch.nn.Parameter(torch.zeros(n, n))
         optimizer = torch.optim.Adam([logits], lr=s.lr)
-        mask = full_mask(n)
+        mask = full_mask(n, output)
         kept = list(range(n))
         history: list[dict] = []
 

@@ -59,7 +59,7 @@ class AgentPrune:
         start = torch.logit(torch.tensor(s.initial_probability))
         logits = torch.nn.Parameter(torch.full((n, n), float(start)))
         optimizer = torch.optim.Adam([logits], lr=s.lr)
-        mask = full_mask(n)
+        mask = full_mask(n, n - 1)
         history, exhausted = [], False
         try:
             for step in range(s.iterations):

@@ -97,7 +97,7 @@ class GDesigner:
         rng = random.Random(seed)
         network = _network(s.dim, s.hidden)
         optimizer = torch.optim.Adam(network.parameters(), lr=s.lr)
-        mask = full_mask(n)
+        mask = full_mask(n, n - 1)
         history, exhausted = [], False
         try:
             for step in range(s.iterations):
@@ -132,5 +132,6 @@ class GDesigner:
         generator = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             logits = network(*_inputs(lineup, query, s.dim, space))
-        edges, _ = sample_dag(torch.sigmoid(logits), full_mask(len(lineup)), generator)
+        mask = full_mask(len(lineup), len(lineup) - 1)
+        edges, _ = sample_dag(torch.sigmoid(logits), mask, generator)
         return design_of(lineup, space.default_level, edges, len(lineup) - 1)

@@ -66,8 +66,10 @@ def prune_lowest(logits, mask, rate: float):
     return new
 
 
-def full_mask(n: int) -> list[list[int]]:
-    return [[int(i != j) for j in range(n)] for i in range(n)]
+def full_mask(n: int, output: int) -> list[list[int]]:
+    """Every edge but self-loops and edges out of the answering agent: it plays the papers'
+    decision node, which reads the others and is read by none."""
+    return [[int(i != j and i != output) for j in range(n)] for i in range(n)]
 
 
 _WORD = re.compile(r"[a-z0-9_]+")
