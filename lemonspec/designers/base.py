@@ -66,6 +66,31 @@ def load_method(name: str, settings: Mapping[str, Any] | None = None) -> Method:
         raise Error(f"{name} has no setting {', '.join(unknown)}",
                     f"its settings are {', '.join(sorted(fields))}")
     try:
-        return cls(cls.Settings(**(settings or {})))
+        chosen = cls.Settings(**(settings or {}))
     except (TypeError, ValueError) as exc:
         raise Error(f"bad {name} settings: {exc}") from None
+    for field in attrs.fields(cls.Settings):
+        problem = _bad_setting(field.name, getattr(chosen, field.name), field.default)
+        if problem:
+            raise Error(f"{name} setting {field.name} = {getattr(chosen, field.name)!r}: "
+                        f"{problem}", "see docs/baselines.md for each method's settings")
+    return cls(chosen)
+
+
+# Settings that are shares or weights may be 0 (and shares stay below 1); counts, rates and
+# sizes must be positive.
+_FRACTIONS = ("rate", "dropout", "probability", "lam")
+_WEIGHTS = ("low_rank", "alpha")
+
+
+def _bad_setting(name: str, value: Any, default: Any) -> str | None:
+    if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
+        return "must be a whole number"
+    if isinstance(default, float) and (isinstance(value, bool)
+                                       or not isinstance(value, (int, float))):
+        return "must be a number"
+    if any(word in name for word in _FRACTIONS):
+        return None if 0 <= value < 1 else "must be at least 0 and below 1"
+    if any(word in name for word in _WEIGHTS):
+        return None if value >= 0 else "must be at least 0"
+    return None if value > 0 else "must be above 0"

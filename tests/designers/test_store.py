@@ -56,6 +56,17 @@ def test_exhausted_budget_saves_what_it_has(tmp_path):
     assert load(tmp_path / "af").method.design(load(tmp_path / "af").params, None, "q", 0)
 
 
+@pytest.mark.parametrize(("setting", "message"), [
+    ("batch_size=0", "must be above 0"), ("pruning_rate=1.5", "below 1"),
+    ("iterations=two", "whole number"), ("nope=1", "has no setting nope"),
+    ("iterations", "KEY=VALUE")])
+def test_bad_settings_are_named_with_exit_2(tmp_path, setting, message):
+    result = CliRunner().invoke(main, ["design", "agentprune", "--dataset", "simulator",
+                                       "--out", str(tmp_path / "x"), "--set", setting])
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "x").exists()
+
+
 def test_other_method_or_version_is_refused_with_exit_2(tmp_path):
     runner = CliRunner()
     folder = tmp_path / "ap"
