@@ -248,6 +248,9 @@ def _now() -> str:
 def warm_up(profile: Profile) -> None:
     """Import LiteLLM and load the embedded model before the first item, so that neither
     counts in the first items' latency."""
+    from lemonspec.environment import configure
+
+    configure()
     import lemonspec.runtime.providers  # noqa: F401
 
     if any(m.startswith("embedded/") for c in profile.configs.values() for m in c.models):

@@ -18,15 +18,10 @@ import click
 
 from lemonspec.benchmarks.baselines import BASELINES
 from lemonspec.benchmarks.datasets import NAMES
+from lemonspec.errors import EXIT_INTERRUPTED, EXIT_RUN
+from lemonspec.errors import EXIT_INVALID as EXIT_SPEC
+from lemonspec.errors import fail as _fail
 from lemonspec.runtime.answers import SCORERS
-
-EXIT_SPEC, EXIT_USAGE, EXIT_RUN, EXIT_INTERRUPTED = 1, 2, 3, 130
-
-
-def _fail(message: str, code: int = EXIT_USAGE):
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
 
 # ---- lemonc bench ----
 
@@ -234,12 +229,13 @@ def _profile(name, model, temperature):
 def _compile(spec, team, profile):
     from lemonspec.compiler import CompileError, compile_file
     from lemonspec.compiler.diagnostics import render_concise
-    from lemonspec.runtime import ProfileError, check_capacities
+    from lemonspec.runtime import ProfileError, check_capacities, check_models
 
     try:
         ir = compile_file(spec, team=team, levels=profile.levels,
                           default_level=profile.default_level)
         check_capacities(ir, profile)
+        check_models(profile, {agent.capacity for agent in ir.agents})  # before any item runs
     except CompileError as exc:
         click.echo(render_concise(exc.diagnostics), nl=False, err=True)
         sys.exit(EXIT_SPEC)

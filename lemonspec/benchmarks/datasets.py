@@ -19,19 +19,21 @@ import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 from urllib.parse import urlparse
 
 import attrs
 
 from lemonspec.benchmarks.errors import Error
+from lemonspec.errors import require_extra
 from lemonspec.runtime.answers import LETTERS, format_number
 
 Kind = Literal["number", "choice", "code", "exact"]
 DATA_ENV = "LEMONSPEC_DATA"
 _DATA_HINT = (
     "pass --data PATH or set LEMONSPEC_DATA to a folder holding the benchmark folders "
-    "(gsm8k/, svamp/, multiarith/, aqua/, mmlu/, humaneval/)"
+    "(gsm8k/, svamp/, multiarith/, aqua/, mmlu/, humaneval/); with network access they come "
+    "from the Hugging Face hub (pip install 'lemonspec[bench]')"
 )
 
 
@@ -383,7 +385,9 @@ def load_file(
                         f"{', '.join(map(repr, have))}",
                         f"did you mean {close[0]!r}?" if close else
                         "name the fields with --question-field, --answer-field, --id-field")
-    stem, items, seen = path.stem, [], {}
+    stem, items = path.stem, []
+    seen: dict[str, str] = {}  # id -> where it was first
+    kind = cast(Kind, scorer)  # checked against SCORERS above
     for row in rows:
         key = str(_field(row, id_field)).strip() if id_field else str(row.index)
         if key in seen:
@@ -394,7 +398,7 @@ def load_file(
         if not question:
             raise Error(f"{row.where}: the field {question_field!r} is empty")
         items.append(Item(stem, f"{stem}/{key}", question,
-                          _user_gold(row, _field(row, answer_field), scorer), scorer))
+                          _user_gold(row, _field(row, answer_field), scorer), kind))
     return _sample(items, limit, seed)
 
 
@@ -478,6 +482,7 @@ def _hub_load(name: str, split: str, hub: _Hub) -> list[_Row]:
             f"no local {name} data found (looked in {searched}) and {where} is unreachable",
             _DATA_HINT,
         )
+    require_extra("bench", "datasets")
     try:
         import datasets  # slow to import, and only needed here
 

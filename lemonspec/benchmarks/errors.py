@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from lemonspec.errors import LemonspecError
 
-class Error(Exception):
+
+class Error(LemonspecError):
     """A problem the user can fix (a missing folder, a bad file): a message and a hint.
 
     Printed without a traceback by the command line. Pickles, because rollout workers run

@@ -118,6 +118,9 @@ def markdown(rows: Sequence[Row]) -> str:
 def plot(rows: Sequence[Row], path: str | os.PathLike) -> Path:
     """Two panels, accuracy (with its 95% interval) and tokens per item, one bar group per
     dataset and one colour per team. Written as PNG without a display (Agg)."""
+    from lemonspec.errors import require_extra
+
+    require_extra("bench", "matplotlib")
     import matplotlib
 
     matplotlib.use("Agg")

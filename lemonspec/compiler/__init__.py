@@ -3,7 +3,11 @@
 Public API (everything else in this package is a phase's internals):
     check_text / check_file      -> CheckResult (every diagnostic, never an exception)
     compile_text / compile_file  -> TeamIR, or CompileError carrying the diagnostics
-    format_text                  -> the canonical layout (`lemonc fmt`)
+    format_text                  -> the canonical layout (`lemonc fmt`), or CompileError
+
+The *_text functions take str or bytes (read as a file's content); `root=` is the folder
+`use` may not leave (default: the file's folder). Nothing else is ever raised, whatever the
+input (tests/compiler/test_fuzz.py).
 """
 
 from lemonspec.compiler.diagnostics import CompileError, Diagnostic, Severity

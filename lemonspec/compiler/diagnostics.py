@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import attrs
 
 from lemonspec.compiler.source import Source, Span
+from lemonspec.errors import EXIT_INVALID, LemonspecError
 
 
 class Severity(str, enum.Enum):
@@ -20,9 +21,12 @@ class Severity(str, enum.Enum):
 CODES = {
     "E0001": "syntax error",
     "E0002": "invalid escape in a string",
+    "E0003": "not UTF-8 text (a byte that is not UTF-8, a NUL or a lone surrogate)",
     "E0101": "imported file not found",
     "E0102": "import cycle",
-    "E0103": "imported file cannot be read",
+    "E0103": "file cannot be read",
+    "E0104": "import outside the project root",
+    "E0105": "not a regular .lemon file",
     "E0201": "duplicate name",
     "E0202": "keyword used as a name",
     "E0203": "repeated field",
@@ -157,8 +161,10 @@ def render_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps([d.to_json() for d in diagnostics], indent=2) + "\n"
 
 
-class CompileError(Exception):
+class CompileError(LemonspecError):
     """Raised by APIs that need a valid program; carries every diagnostic. Pickles."""
+
+    exit_code = EXIT_INVALID
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
         self.diagnostics = tuple(diagnostics)

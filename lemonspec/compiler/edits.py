@@ -97,31 +97,37 @@ def lower_capacity(original: str, team: ast.Team, agent: ast.Agent, levels) -> E
                  level.span.start, level.span.end, lower)
 
 
-def _checked_module(text: str, path: str, levels) -> ast.Module:
-    result = check_text(text, path, levels=levels)
+def _checked_module(text: str, path: str, levels, root) -> ast.Module:
+    result = check_text(text, path, levels=levels, root=root)
     if not result.ok:
         raise CompileError(result.diagnostics)
     return result.module
 
 
 def legal_edits(text: str, family: str, *, team: str | None = None, levels=DEFAULT_LEVELS,
-                path: str = "<text>") -> list[Edit]:
-    """Every legal application of one edit family to a valid spec (all teams, or `team`)."""
+                path: str = "<text>", root=None) -> list[Edit]:
+    """Every legal application of one edit family to a valid spec (all teams, or `team`).
+    `path` and `root` are the spec's, so that each edited text is checked, imports and
+    all, exactly as the spec itself (from any current directory)."""
     if family not in FAMILIES:
         raise ValueError(f"unknown edit family {family!r}; the families are {FAMILIES}")
-    module = _checked_module(text, path, levels)
+    module = _checked_module(text, path, levels, root)
+
+    def legal(edited: str) -> bool:
+        return check_text(edited, path, levels=levels, root=root).ok
+
     edits = []
     for t in module.teams:
         if team is None or t.name.text == team:
             for agent in t.agents:
-                edits += _applications(text, t, agent, family, tuple(levels))
+                edits += _applications(text, t, agent, family, tuple(levels), legal)
     return edits
 
 
-def _applications(text, team, agent, family, levels) -> list[Edit]:
+def _applications(text, team, agent, family, levels, legal) -> list[Edit]:
     if family == "drop_dependency":
         drops = [drop_dependency(text, team, agent, i) for i in range(len(agent.dependencies))]
-        return [e for e in drops if team.output or check_text(e.text, levels=levels).ok]
+        return [e for e in drops if team.output or legal(e.text)]
     if family == "remove_duty":
         return [remove_duty(text, team, agent)] if agent.duty else []
     capacity = agent.capacity
@@ -135,10 +141,10 @@ def all_legal_edits(text: str, **options) -> list[Edit]:
 
 
 def set_field(text: str, team: str, agent: str, field: str, value, *, levels=DEFAULT_LEVELS,
-              path: str = "<text>") -> Edit:
+              path: str = "<text>", root=None) -> Edit:
     """Set (or with value None, remove) one field of one agent: duty (a string), capacity
     (a level) or after (a list of agent names). Only that field's characters change."""
-    module = _checked_module(text, path, levels)
+    module = _checked_module(text, path, levels, root)
     team_node = module.team(team)
     if team_node is None or team_node.agent(agent) is None:
         raise KeyError(f"no agent {agent!r} in team {team!r}")

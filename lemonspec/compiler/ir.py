@@ -57,7 +57,10 @@ class TeamIR:
     @property
     def stages(self) -> tuple[tuple[str, ...], ...]:
         depth = max((a.stage for a in self.agents), default=-1) + 1
-        return tuple(tuple(a.name for a in self.agents if a.stage == s) for s in range(depth))
+        stages: list[list[str]] = [[] for _ in range(depth)]
+        for a in self.agents:
+            stages[a.stage].append(a.name)
+        return tuple(tuple(s) for s in stages)
 
     def agent(self, name: str) -> AgentNode:
         return next(a for a in self.agents if a.name == name)

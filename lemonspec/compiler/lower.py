@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import graphlib
+
 from lemonspec.compiler import ast
 from lemonspec.compiler.checks.graph import dependencies, sinks
 from lemonspec.compiler.ir import AgentNode, OutputRule, TeamIR, node_hash
@@ -14,15 +16,11 @@ def instructions(description: str, duty: str | None) -> str:
 
 
 def _stages(graph: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Each agent's stage, in one pass over a topological order: no recursion, so a chain
+    of any allowed length lowers (the graph is acyclic here: the graph pass ran)."""
     stage: dict[str, int] = {}
-
-    def depth(name: str) -> int:  # the graph is acyclic here (the graph pass ran)
-        if name not in stage:
-            stage[name] = 1 + max((depth(d) for d in graph[name]), default=-1)
-        return stage[name]
-
-    for name in graph:
-        depth(name)
+    for name in graphlib.TopologicalSorter(graph).static_order():
+        stage[name] = 1 + max((stage[d] for d in graph[name]), default=-1)
     return stage
 
 

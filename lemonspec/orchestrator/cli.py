@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 FAMILIES = ("math", "mmlu", "code")
-EXIT_INVALID, EXIT_USAGE = 1, 2
+from lemonspec.errors import EXIT_INVALID
+from lemonspec.errors import fail as _fail
 
 
 @click.command()
@@ -56,11 +57,6 @@ def generate(task, dataset, index, split, family, model, samples, seed, temperat
     valid = _report(texts, Path(out), stem, seed, constrained, execute, item, task_text,
                     profile)
     sys.exit(0 if valid == len(texts) else EXIT_INVALID)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 def _item(task, dataset, index, split):

@@ -62,8 +62,10 @@ def sample_remote(model: str, prompts: Sequence[str], *, num_samples: int = 1,
 
 
 async def _sample_all(model, requests, constrained: bool, params: dict) -> list[RemoteSample]:
+    from lemonspec.environment import configure
     from lemonspec.runtime.providers import litellm
 
+    configure()
     async def one(index: int, prompt: str, seed: int) -> RemoteSample:
         reply = await litellm().acompletion(
             model=model, messages=[{"role": "user", "content": prompt}], seed=seed, **params)

@@ -8,16 +8,26 @@ Nothing here imports LiteLLM or torch until a model is actually called.
 """
 
 from lemonspec.runtime.answers import EXTRACTORS, get_extractor, majority
-from lemonspec.runtime.cache import CachedAnswer, MemoryCache, NodeCache, SqliteCache, cache_key
+from lemonspec.runtime.cache import (
+    CachedAnswer,
+    CacheError,
+    MemoryCache,
+    NodeCache,
+    SqliteCache,
+    cache_key,
+)
 from lemonspec.runtime.embedded import (
     EMBEDDED_GGUF,
     EMBEDDED_MODEL,
     EMBEDDED_MODEL_DIR,
+    embedded_installed,
     load_embedded_model,
 )
 from lemonspec.runtime.executor import check_capacities, run_team, run_team_sync
 from lemonspec.runtime.messages import build_messages
+from lemonspec.runtime.preflight import ModelSetupError, check_models
 from lemonspec.runtime.profiles import (
+    Endpoint,
     LevelConfig,
     Profile,
     ProfileError,
@@ -32,10 +42,10 @@ from lemonspec.runtime.trace import RecordedRun, TraceError, TraceWriter, read_t
 
 __all__ = [
     "EMBEDDED_GGUF", "EMBEDDED_MODEL", "EMBEDDED_MODEL_DIR", "EXTRACTORS", "AgentResult",
-    "CachedAnswer", "Fault", "LevelConfig", "MemoryCache", "NodeCache", "Profile",
-    "ProfileError", "RecordedRun", "RunResult", "ScriptedCall", "ScriptedModel",
+    "CacheError", "CachedAnswer", "Endpoint", "Fault", "LevelConfig", "MemoryCache",
+    "ModelSetupError", "NodeCache", "Profile", "ProfileError", "RecordedRun", "RunResult", "ScriptedCall", "ScriptedModel",
     "ScriptedReply", "SqliteCache", "TraceError", "TraceWriter", "available_profiles",
-    "build_messages", "cache_key", "check_capacities", "get_extractor", "load_embedded_model",
+    "build_messages", "cache_key", "check_capacities", "check_models", "embedded_installed", "get_extractor", "load_embedded_model",
     "load_profile", "majority", "parse_profile", "read_trace", "run_team", "run_team_sync",
     "uniform_profile",
 ]

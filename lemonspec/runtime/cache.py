@@ -19,6 +19,8 @@ from typing import Any, Protocol
 
 import attrs
 
+from lemonspec.errors import LemonspecError
+
 
 @attrs.frozen
 class CachedAnswer:
@@ -35,6 +37,10 @@ def cache_key(agent_hash: str, model: str, params: dict[str, Any], messages: lis
     payload = json.dumps([agent_hash, model, params, messages, sample], sort_keys=True,
                          ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class CacheError(LemonspecError, ValueError):
+    """A cache file that cannot be used: not an SQLite database, not ours, or unreachable."""
 
 
 class NodeCache(Protocol):
@@ -83,12 +89,23 @@ class SqliteCache(MemoryCache):
     def __init__(self, path: str | Path) -> None:
         super().__init__()
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT)")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                       check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT)")
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(answers)")]
+        except (sqlite3.Error, OSError) as exc:
+            reason = ("it is not an SQLite database" if isinstance(exc, sqlite3.DatabaseError)
+                      and "not a database" in str(exc) else str(exc))
+            raise CacheError(f"cannot use {self.path} as a node cache: {reason}; give another "
+                             "cache path (a new file is created)") from None
+        if columns != ["key", "value"]:
+            self._db.close()
+            raise CacheError(f"cannot use {self.path} as a node cache: its `answers` table is "
+                             "not a lemonspec cache's; give another cache path")
 
     def get(self, key: str) -> CachedAnswer | None:
         answer = self._entries.get(key)

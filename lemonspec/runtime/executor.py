@@ -8,6 +8,7 @@ runs, so a RunResult always reports what did finish.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import time
 import uuid
@@ -16,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from lemonspec.compiler.ir import AgentNode, TeamIR
+from lemonspec.runtime import telemetry
 from lemonspec.runtime.answers import Extractor, get_extractor, majority
 from lemonspec.runtime.cache import CachedAnswer, NodeCache, cache_key
 from lemonspec.runtime.messages import build_messages, roles
+from lemonspec.runtime.preflight import check_models
 from lemonspec.runtime.profiles import LevelConfig, Profile, ProfileError, load_profile
 from lemonspec.runtime.results import FAILED, OK, SKIPPED, AgentResult, RunResult
 from lemonspec.runtime.trace import RecordedRun, TraceWriter
@@ -50,15 +53,25 @@ async def run_team(
     extractor: turns outputs into answers for the output rule ("number", "choice", "code",
         "text" or a callable).
     sample: the sample index, part of the cache key so repeated samples are not collapsed.
-    replay: a recorded trace to take every agent's output from, calling no model.
+    replay: a recorded trace to take every agent's output from, calling no model; its
+        recorded input must be `task_input` (TraceError otherwise).
     listeners: callables receiving every event as it happens (the CLI's live display).
+
+    Raises ProfileError before any agent runs if the team's levels are not in the profile,
+    and its subclass ModelSetupError if a model cannot be called as configured (a missing
+    package or key, an unknown provider).
     """
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     check_capacities(ir, profile)
     if isinstance(replay, (str, Path)):
         replay = RecordedRun.load(replay)
+    if replay is not None:
+        replay.check_input(task_input)
+    else:
+        check_models(profile, {agent.capacity for agent in ir.agents})
     writer = trace if isinstance(trace, TraceWriter) or trace is None else TraceWriter(trace)
-    listeners = [*listeners, *([writer] if writer else [])]
+    spans = telemetry.span_listener(ir, profile)  # None unless OpenTelemetry is configured
+    listeners = [*listeners, *([writer] if writer else []), *([spans] if spans else [])]
     run = _TeamRun(ir, task_input, profile, cache, get_extractor(extractor), sample, replay,
                    listeners, limiter or asyncio.Semaphore(concurrency or profile.concurrency))
     try:
@@ -66,11 +79,19 @@ async def run_team(
     finally:
         if writer is not None and writer is not trace:
             writer.close()
+        if spans is not None:
+            spans.close()  # ends the spans of a run that was cancelled or raised
 
 
 def run_team_sync(ir: TeamIR, task_input: str, **options: Any) -> RunResult:
-    """`run_team` for callers without an event loop."""
-    return asyncio.run(run_team(ir, task_input, **options))
+    """`run_team`, waited for. Inside a running event loop (Jupyter, an async server) the run
+    gets its own loop in a worker thread, since the caller's loop cannot be re-entered."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run_team(ir, task_input, **options))
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lemonspec-run") as pool:
+        return pool.submit(asyncio.run, run_team(ir, task_input, **options)).result()
 
 
 def check_capacities(ir: TeamIR, profile: Profile) -> None:
@@ -114,7 +135,9 @@ class _TeamRun:
     async def execute(self) -> RunResult:
         self.emit("run_started", team=self.ir.team, input=self.task_input,
                   profile=self.profile.name, sample=self.sample,
-                  agents=[a.name for a in self.ir.agents], replay=self.replay is not None)
+                  agents=[a.name for a in self.ir.agents],
+                  after={a.name: list(a.after) for a in self.ir.agents},  # for `lemonc view`
+                  replay=self.replay is not None)
         try:
             for agent in self.ir.agents:
                 if not agent.after:
@@ -125,8 +148,11 @@ class _TeamRun:
             for task in list(self.tasks):  # only left over if we were cancelled
                 task.cancel()
         agents = tuple(self.results[a.name] for a in self.ir.agents)
+        seconds = self._now()
+        if self.replay is not None and self.replay.seconds is not None:
+            seconds = self.replay.seconds  # the recorded run's time, not the replay's
         result = RunResult(self.ir.team, self.run_id, self._answer(), self.ir.output, agents,
-                           self._now())
+                           seconds, replayed=self.replay is not None)
         self.emit("run_finished", answer=result.answer, ok=result.ok, seconds=result.seconds,
                   model_calls=result.model_calls, cache_hits=result.cache_hits,
                   prompt_tokens=result.prompt_tokens,
@@ -208,13 +234,16 @@ class _TeamRun:
         answer = CachedAnswer(event["output"], event.get("model") or config.model,
                               event.get("prompt_tokens"), event.get("completion_tokens"),
                               event.get("cost"), event.get("seconds") or 0.0)
-        return self._finished(agent, answer, self._now(), cached=True, attempts=0)
+        # As recorded: whether it called a model (and how often) or hit the cache, so that the
+        # replay's totals are the recorded run's.
+        return self._finished(agent, answer, self._now(), cached=bool(event.get("cached")),
+                              attempts=int(event.get("attempts") or 0), replayed=True)
 
     def _finished(self, agent: AgentNode, answer: CachedAnswer, started: float, *,
-                  cached: bool, attempts: int) -> AgentResult:
+                  cached: bool, attempts: int, replayed: bool = False) -> AgentResult:
         result = AgentResult(
             agent.name, agent.capacity, answer.model, OK, output=answer.text, cached=cached,
-            attempts=attempts, prompt_tokens=answer.prompt_tokens,
+            replayed=replayed, attempts=attempts, prompt_tokens=answer.prompt_tokens,
             completion_tokens=answer.completion_tokens, cost=answer.cost,
             seconds=answer.seconds, started=started, finished=self._now(),
         )

@@ -1,6 +1,13 @@
 """One agent's model call through `litellm.acompletion`: a per-attempt timeout, retries with
-exponential backoff and jitter on transient errors (tenacity), then the fallback models in
-order; usage and cost accounted whether or not the provider reports usage.
+exponential backoff and jitter on transient errors (tenacity), then the fallback endpoints in
+order, each on its own servers with its own key; usage and cost accounted whether or not the
+provider reports usage.
+
+An endpoint with several servers is called through a LiteLLM Router (one per endpoint and
+event loop, so its cooldowns persist across agents and runs): it spreads calls over the
+servers and leaves a failing one out for `cooldown` seconds, so the retry of a call that hit a
+dead server goes to a live one. A reply with no content is a failure with that cause; a reply
+longer than `max_reply_chars` is cut there, with a marker and a `reply_truncated` event.
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ from tenacity import (
     wait_random,
 )
 
-from lemonspec.runtime.profiles import LevelConfig
+from lemonspec.environment import configure
+from lemonspec.errors import EXIT_RUN, LemonspecError
+from lemonspec.runtime.profiles import Endpoint, LevelConfig
 
 Emit = Callable[..., None]
 _TRANSIENT_STATUS = {408, 409, 429}
@@ -38,8 +47,17 @@ class ModelReply:
     usage_reported: bool  # False when the provider gave no usage and we counted ourselves
 
 
-class AgentCallError(Exception):
+class EmptyReply(LemonspecError):
+    """The provider answered, but with no text (a null content): nothing to use, and asking
+    the same model again is unlikely to help."""
+
+    exit_code = EXIT_RUN
+
+
+class AgentCallError(LemonspecError):
     """An agent whose every model and every retry failed. Names the agent, model and cause."""
+
+    exit_code = EXIT_RUN
 
     def __init__(self, agent: str, failures: list[tuple[str, int, BaseException]]) -> None:
         self.agent = agent
@@ -70,6 +88,8 @@ def is_transient(exc: BaseException) -> bool:
     """Timeouts, rate limits, 5xx and connection errors: worth another try."""
     if isinstance(exc, TimeoutError):
         return True
+    if isinstance(exc, EmptyReply):
+        return False
     import openai  # a LiteLLM dependency; its errors are the base of LiteLLM's own
 
     if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError)):
@@ -80,12 +100,13 @@ def is_transient(exc: BaseException) -> bool:
 
 async def call_model(agent: str, agent_hash: str, config: LevelConfig, messages: list[dict],
                      emit: Emit) -> ModelReply:
-    """The first answer from `config.model`, then its fallbacks; AgentCallError if none."""
+    """The first answer from the primary endpoint, then its fallbacks; AgentCallError if none."""
+    configure()
     from lemonspec.runtime.providers import litellm
 
     llm = litellm()
     failures: list[tuple[str, int, BaseException]] = []
-    for model in config.models:
+    for endpoint in config.endpoints:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(config.retries + 1),
             wait=wait_exponential(multiplier=config.backoff_initial, max=config.backoff_max)
@@ -98,41 +119,88 @@ async def call_model(agent: str, agent_hash: str, config: LevelConfig, messages:
             async for attempt in retrying:
                 attempt_number = attempt.retry_state.attempt_number
                 with attempt:
-                    return await _attempt(llm, agent, agent_hash, model, config, messages,
+                    return await _attempt(llm, agent, agent_hash, endpoint, config, messages,
                                           emit, attempt_number)
-        except Exception as exc:  # noqa: BLE001 - any failure moves on to the next model
-            failures.append((model, attempt_number, exc))
+        except Exception as exc:  # noqa: BLE001 - any failure moves on to the next endpoint
+            failures.append((endpoint.label, attempt_number, exc))
     raise AgentCallError(agent, failures)
 
 
-async def _attempt(llm: Any, agent: str, agent_hash: str, model: str, config: LevelConfig,
-                   messages: list[dict], emit: Emit, attempt: int) -> ModelReply:
+async def _attempt(llm: Any, agent: str, agent_hash: str, endpoint: Endpoint,
+                   config: LevelConfig, messages: list[dict], emit: Emit,
+                   attempt: int) -> ModelReply:
+    model = endpoint.model
     emit("llm_request", agent=agent, model=model, attempt=attempt, messages=messages)
     start = time.perf_counter()
     try:
         async with asyncio.timeout(config.timeout):
-            response = await llm.acompletion(
-                model=model, messages=messages, **config.request_params(),
-                timeout=config.timeout,
+            response = await _complete(llm, endpoint, config)(
+                messages=messages, **config.call_params(), timeout=config.timeout,
                 num_retries=0,  # tenacity retries; LiteLLM and the OpenAI SDK must not
                 metadata={"agent": agent, "agent_hash": agent_hash},
             )
+        text = _content(response)
     except Exception as exc:
         emit("llm_error", agent=agent, model=model, attempt=attempt,
              seconds=time.perf_counter() - start, error=_describe(exc),
              transient=is_transient(exc))
         raise
-    reply = _reply(llm, model, messages, response, time.perf_counter() - start, attempt)
+    if len(text) > config.max_reply_chars:
+        emit("reply_truncated", agent=agent, model=model, chars=len(text),
+             kept=config.max_reply_chars)
+        text = text[:config.max_reply_chars] + truncation_marker(len(text), config.max_reply_chars)
+    reply = _reply(llm, model, text, messages, response, time.perf_counter() - start, attempt)
+    server = (getattr(response, "_hidden_params", None) or {}).get("api_base")
     emit("llm_response", agent=agent, model=reply.model, attempt=attempt, seconds=reply.seconds,
          text=reply.text, prompt_tokens=reply.prompt_tokens,
          completion_tokens=reply.completion_tokens, cost=reply.cost,
-         usage_reported=reply.usage_reported)
+         usage_reported=reply.usage_reported,
+         finish_reason=getattr(response.choices[0], "finish_reason", None),  # for OTel spans
+         **({"api_base": server} if server else {}))
     return reply
 
 
-def _reply(llm: Any, model: str, messages: list[dict], response: Any, seconds: float,
-           attempt: int) -> ModelReply:
-    text = response.choices[0].message.content or ""
+def truncation_marker(chars: int, kept: int) -> str:
+    return (f"\n[lemonspec: reply truncated: {chars:,} characters, kept the first {kept:,} "
+            "(max_reply_chars)]")
+
+
+def _content(response: Any) -> str:
+    choice = response.choices[0]
+    text = choice.message.content
+    if text is None:
+        reason = getattr(choice, "finish_reason", None)
+        raise EmptyReply(f"the model returned no content (null), finish_reason {reason!r}")
+    return text
+
+
+# One Router per endpoint for the process, so a server's cooldown holds for every agent and
+# run (LiteLLM keys its HTTP clients by event loop, so a Router outlives asyncio.run()).
+_routers: dict[tuple[Endpoint, str | None, float], Any] = {}
+
+
+def _complete(llm: Any, endpoint: Endpoint, config: LevelConfig) -> Callable[..., Any]:
+    """`acompletion` bound to the endpoint: directly for one server, else its Router's."""
+    key = endpoint.api_key
+    if len(endpoint.api_base) <= 1:
+        server = {"api_base": endpoint.api_base[0]} if endpoint.api_base else {}
+        return lambda **kw: llm.acompletion(model=endpoint.model, **server,
+                                            **({"api_key": key} if key else {}), **kw)
+    router = _routers.get((endpoint, key, config.cooldown))
+    if router is None:
+        deployments = [{"model_name": endpoint.model,
+                        "litellm_params": {"model": endpoint.model, "api_base": base,
+                                           **({"api_key": key} if key else {})}}
+                       for base in endpoint.api_base]
+        router = _routers[(endpoint, key, config.cooldown)] = llm.Router(
+            model_list=deployments, routing_strategy="simple-shuffle", num_retries=0,
+            allowed_fails=0,  # the first failure takes a server out, so the retry goes elsewhere
+            cooldown_time=config.cooldown)
+    return lambda **kw: router.acompletion(model=endpoint.model, **kw)
+
+
+def _reply(llm: Any, model: str, text: str, messages: list[dict], response: Any,
+           seconds: float, attempt: int) -> ModelReply:
     usage = getattr(response, "usage", None)
     prompt = getattr(usage, "prompt_tokens", None)
     completion = getattr(usage, "completion_tokens", None)

@@ -2,18 +2,14 @@
 `embedded/<name>` (the embedded SmolLM2) and `fake/<name>` (ScriptedModel, a test double).
 
 Importing LiteLLM takes seconds, so nothing imports this module until a model is about to be
-called (`litellm()` below).
+called (`litellm()` below); callers run `lemonspec.environment.configure()` first.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from typing import Any
-
-# Offline, LiteLLM would try (and retry, noisily) to fetch its price map at import time.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 with warnings.catch_warnings():  # LiteLLM's pydantic models warn at import; not ours to fix
     warnings.simplefilter("ignore")
@@ -22,8 +18,6 @@ with warnings.catch_warnings():  # LiteLLM's pydantic models warn at import; not
 
 from lemonspec.runtime import embedded, scripted
 
-# pydantic warns once, on LiteLLM's first call, about a LiteLLM type: noise for our users.
-warnings.filterwarnings("ignore", message=".*ReadOnly.* qualifier", category=UserWarning)
 _litellm.suppress_debug_info = True
 # Each asyncio.run() is a new loop; LiteLLM's logging worker warns when it moves to it.
 logging.getLogger("LiteLLM").addFilter(

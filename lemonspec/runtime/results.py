@@ -19,7 +19,8 @@ class AgentResult:
     status: str  # ok | failed | skipped (a dependency failed)
     output: str | None = None
     error: str | None = None
-    cached: bool = False  # answered by the node cache (or a replayed trace): no model call
+    cached: bool = False  # answered by the node cache: no model call
+    replayed: bool = False  # taken from a trace; the other fields are the recorded ones
     attempts: int = 0
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -34,6 +35,7 @@ class AgentResult:
 
     @property
     def called_model(self) -> bool:
+        """Whether a model was called for this output (in a replay: when it was recorded)."""
         return self.attempts > 0 and not self.cached
 
     def to_json(self) -> dict[str, Any]:
@@ -47,7 +49,8 @@ class RunResult:
     answer: str | None  # the output rule applied to the extracted answers; None if unavailable
     output: OutputRule
     agents: tuple[AgentResult, ...]  # in the IR's topological order
-    seconds: float
+    seconds: float  # wall time (a replay: the recorded run's)
+    replayed: bool = False  # every output came from a trace; the totals are the recorded ones
 
     @property
     def ok(self) -> bool:
@@ -86,7 +89,7 @@ class RunResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "team": self.team, "run_id": self.run_id, "answer": self.answer, "ok": self.ok,
-            "output": self.output.to_json(), "seconds": self.seconds,
+            "output": self.output.to_json(), "seconds": self.seconds, "replayed": self.replayed,
             "model_calls": self.model_calls, "cache_hits": self.cache_hits,
             "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
             "cost": self.cost, "agents": [a.to_json() for a in self.agents],

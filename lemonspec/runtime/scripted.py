@@ -20,6 +20,8 @@ from typing import Any
 
 import attrs
 
+from lemonspec.errors import LemonspecError
+
 PROVIDER = "fake"
 FAULT_KINDS = ("timeout", "rate_limit", "server_error", "unavailable", "connection",
                "bad_request", "hang")
@@ -68,7 +70,7 @@ class Fault:
     probability: float = 0.0
 
 
-class InjectedFault(Exception):
+class InjectedFault(LemonspecError):
     """Raised by a ScriptedModel on purpose; the LiteLLM adapter maps it to LiteLLM's error."""
 
     def __init__(self, kind: str, model: str, index: int) -> None:
@@ -76,7 +78,7 @@ class InjectedFault(Exception):
         super().__init__(f"injected {kind} on call {index} to {model}")
 
 
-class ScriptMissing(LookupError):
+class ScriptMissing(LemonspecError, LookupError):
     """The table has no answer for this call and there is no default."""
 
 

@@ -15,6 +15,8 @@ from typing import IO, Any
 
 import attrs
 
+from lemonspec.errors import LemonspecError
+
 
 class TraceWriter:
     """Appends events to a JSONL file (or any text stream)."""
@@ -67,7 +69,11 @@ def read_trace(path: str | Path) -> list[dict[str, Any]]:
     return events
 
 
-class TraceError(ValueError):
+def _short(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+class TraceError(LemonspecError, ValueError):
     """A trace that cannot be replayed for this team."""
 
 
@@ -77,6 +83,15 @@ class RecordedRun:
 
     task_input: str | None
     answers: dict[str, dict[str, Any]]  # agent hash -> its agent_finished event
+    seconds: float | None = None  # the recorded run's wall time (None: it did not finish)
+
+    def check_input(self, task_input: str) -> None:
+        """Refuse to replay outputs recorded for another input: they would answer it wrongly."""
+        if self.task_input is not None and task_input != self.task_input:
+            raise TraceError(
+                f"the trace was recorded on another input ({_short(self.task_input)}, not "
+                f"{_short(task_input)}): replay it without --input to use the recorded one, "
+                "or run without --replay")
 
     @classmethod
     def from_events(cls, events: list[dict[str, Any]], run_id: str | None = None) -> RecordedRun:
@@ -88,7 +103,8 @@ class RecordedRun:
         mine = [e for e in events if e.get("run_id") == run_id]
         task_input = next((e.get("input") for e in mine if e["event"] == "run_started"), None)
         answers = {e["hash"]: e for e in mine if e["event"] == "agent_finished"}
-        return cls(task_input, answers)
+        seconds = next((e.get("seconds") for e in mine if e["event"] == "run_finished"), None)
+        return cls(task_input, answers, seconds)
 
     @classmethod
     def load(cls, path: str | Path) -> RecordedRun:

@@ -2,33 +2,51 @@
 
     lemonc train --config examples/training/simulator.toml
     lemonc train --config examples/training/simulator.toml --resume
-    lemonc train sft --config examples/training/sft_smoke.toml
+    lemonc train sft --config examples/training/sft_simulator.toml
 
-A bad configuration exits 2 with the key that is wrong; --resume without a checkpoint too.
+A bad configuration exits 2 naming the key, its value and what is allowed; so do a file for
+the other command (its tables say which: [train] or [sft]) and --resume without a complete
+checkpoint.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import sys
 from pathlib import Path
 
 import click
 
-EXIT_USAGE = 2
+from lemonspec.errors import EXIT_USAGE
+
 UNCONSTRAINED_TOKENS = 512  # the budget of an unconstrained sample in the validity check
 
 
-def _load(path: str, output_dir: str | None, max_steps: int | None):
-    from lemonspec.training.config import ConfigError, load_config
+def _load(path: str, command: str, output_dir: str | None = None,
+          max_steps: int | None = None):
+    from lemonspec.training.config import load_config, require_command
 
-    try:
+    with _usage_errors():
         config = load_config(path)
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        require_command(config, command, path)
     train = {k: v for k, v in (("output_dir", output_dir), ("max_steps", max_steps)) if v}
     return config.evolve(train=train) if train else config
+
+
+@contextlib.contextmanager
+def _usage_errors():
+    """What the user can fix (the configuration, a missing checkpoint, adapter or data set):
+    one line on stderr and exit 2, no traceback."""
+    from lemonspec.benchmarks import Error as DataError
+    from lemonspec.runtime.profiles import ProfileError
+    from lemonspec.training.config import ConfigError
+
+    try:
+        yield
+    except (ConfigError, ProfileError, DataError, FileNotFoundError) as exc:
+        for line in str(exc).splitlines():
+            click.echo(f"error: {line}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 @click.group(invoke_without_command=True)
@@ -50,12 +68,9 @@ def train(ctx, config_path, resume, output_dir, max_steps):
         raise click.UsageError("give --config FILE.toml (or a subcommand: sft)")
     from lemonspec.training.session import train as run_training
 
-    config = _load(config_path, output_dir, max_steps)
-    try:
+    config = _load(config_path, "train", output_dir, max_steps)
+    with _usage_errors():
         session = run_training(config, resume=resume, progress=True)
-    except FileNotFoundError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
     _summary(session)
 
 
@@ -74,52 +89,47 @@ def _summary(session) -> None:
 @train.command()
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
               required=True, help="The configuration; [sft] holds the warm start's settings.")
-@click.option("--skip-eval", is_flag=True, help="Do not measure spec validity.")
+@click.option("--skip-eval", is_flag=True,
+              help="Do not measure validity and reward before and after.")
 def sft(config_path, skip_eval):
-    """Warm-start the orchestrator on teams synthesized from the baselines' templates (TRL
-    SFTTrainer), measuring the share of valid specs before and after, with and without
-    constrained decoding."""
-    from lemonspec.training.sft import train_sft
+    """Warm-start the orchestrator (TRL SFTTrainer) on teams from [sft] source: "teacher" (a
+    LiteLLM model writes them), "rejection" (the orchestrator's own best-rewarded samples)
+    or "templates" (the baselines' template teams: the format only). Measures valid specs
+    (with and without the grammar) and the mean reward on held-out items before and after."""
+    from lemonspec.training.sft import warm_start
 
-    config = _load(config_path, None, None)
-    before = None if skip_eval else _validity(config, None)
-    _, model, tokenizer = train_sft(config, progress=True)
+    config = _load(config_path, "train sft")
+    with _usage_errors():
+        result = warm_start(config, measure_models=not skip_eval, progress=True,
+                            max_new_tokens=UNCONSTRAINED_TOKENS)
+    data = result.collected
+    click.echo(f"source: {data.source}: {len(data.examples)} teams for {data.kept_items} of "
+               f"{data.items} items ({data.samples} written)")
+    if data.rejected:
+        click.echo("dropped: " + ", ".join(f"{why} {n}" for why, n in data.rejected.items()))
+    if data.sampled_reward is not None:
+        kept = f"{data.kept_reward:.3f}" if data.kept_reward is not None else "-"
+        click.echo(f"samples: {data.sampled_valid:.0%} valid, mean reward "
+                   f"{data.sampled_reward:.3f}; kept teams: mean reward {kept}")
     click.echo(f"saved: {config.sft.output_dir}")
-    if before is not None:
-        after = _validity(config, (model, tokenizer))
-        _print_validity(config, before, after)
+    if result.before is not None:
+        _print_measurements(result)
+    click.echo(f"record: {Path(config.sft.output_dir) / 'warm_start.json'}")
 
 
-def _validity(config, loaded):
-    from lemonspec.training.models import load_orchestrator
-    from lemonspec.training.session import workers
-    from lemonspec.training.sft import validity
-    from lemonspec.training.tasks import load_tasks
-
-    model, tokenizer = loaded or load_orchestrator(config.model)
-    _, sim = workers(config)
-    prompts = [t.prompt for t in load_tasks(config, sim)[:config.sft.eval_prompts]]
-    return {constrained: validity(model, tokenizer, prompts, config, constrained=constrained,
-                                  max_new_tokens=UNCONSTRAINED_TOKENS, seed=config.sft.seed)
-            for constrained in (False, True)}
-
-
-def _print_validity(config, before, after) -> None:
+def _print_measurements(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="valid specs (the checker accepts them)")
-    for column in ("decoding", "before warm start", "after warm start"):
+    where = "held-out items" if result.held_out else "training items (none held out)"
+    table = Table(title=f"before and after the warm start, on {where}")
+    for column in ("measure", "before", "after"):
         table.add_column(column)
-    record = {}
-    for constrained in (False, True):
-        name = "constrained" if constrained else "unconstrained"
-        b, a = before[constrained], after[constrained]
+    before, after = result.before, result.after
+    for name, pick in (("valid, constrained", lambda m: m.constrained),
+                       ("valid, unconstrained", lambda m: m.unconstrained)):
+        b, a = pick(before), pick(after)
         table.add_row(name, f"{b.valid}/{b.samples} ({b.rate:.0%})",
                       f"{a.valid}/{a.samples} ({a.rate:.0%})")
-        record[name] = {"before": b.rate, "after": a.rate, "samples": b.samples,
-                        "errors_before": list(b.errors), "errors_after": list(a.errors)}
+    table.add_row("mean reward, constrained", f"{before.reward:.3f}", f"{after.reward:.3f}")
     Console().print(table)
-    path = Path(config.sft.output_dir) / "validity.json"
-    path.write_text(json.dumps(record, indent=1))
-    click.echo(f"validity: {path}")

@@ -9,9 +9,11 @@ import copy
 import functools
 import io
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
-from lemonspec.training.config import ModelConfig
+from lemonspec.training.config import ConfigError, ModelConfig, show
 
 EMBEDDED = "embedded"
 TINY_RANDOM = "tiny-random"
@@ -36,11 +38,24 @@ def embedded_tokenizer():
     else:
         with contextlib.redirect_stderr(io.StringIO()):  # the GGUF reader's progress bars
             tokenizer = AutoTokenizer.from_pretrained(EMBEDDED_MODEL_DIR, gguf_file=EMBEDDED_GGUF)
-        with contextlib.suppress(OSError):
-            tokenizer.save_pretrained(folder)
+        _save_atomically(tokenizer, folder)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
+
+
+def _save_atomically(tokenizer, folder: Path) -> None:
+    """Write the cache beside `folder`, then rename it into place. Other processes (tests of
+    other checkouts, rollout workers) read the same cache: save_pretrained writes
+    tokenizer_config.json before tokenizer.json, and a reader in between failed to load it."""
+    with contextlib.suppress(OSError):
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            tokenizer.save_pretrained(partial)
+            os.replace(partial, folder)  # fails if another process got there first: fine
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 def tiny_random_model(tokenizer, config: ModelConfig):
@@ -74,8 +89,13 @@ def load_orchestrator(config: ModelConfig):
     else:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(config.name)
-        model = AutoModelForCausalLM.from_pretrained(config.name, dtype="auto")
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(config.name)
+            model = AutoModelForCausalLM.from_pretrained(config.name, dtype="auto")
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"[model] name = {show(config.name)}: cannot load it as a model "
+                              f'folder or hub id ({_first_line(exc)}); "embedded" and '
+                              '"tiny-random" need no download') from None
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
     if config.init_adapter:
@@ -87,6 +107,10 @@ def load_orchestrator(config: ModelConfig):
 def _warm_start(model, config: ModelConfig):
     """Start from a `lemonc train sft` output: a LoRA adapter, or full weights."""
     path = Path(config.init_adapter)
+    if not (path / "adapter_config.json").exists() and not (path / "config.json").exists():
+        raise ConfigError(f"[model] init_adapter = {show(config.init_adapter)}: no adapter or "
+                          "model there (adapter_config.json or config.json); run `lemonc "
+                          "train sft` first, or remove init_adapter")
     if (path / "adapter_config.json").exists():
         from peft import PeftModel
 
@@ -94,6 +118,10 @@ def _warm_start(model, config: ModelConfig):
     from transformers import AutoModelForCausalLM
 
     return AutoModelForCausalLM.from_pretrained(path)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
 
 
 def lora_config(config: ModelConfig):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import attrs
@@ -28,14 +29,25 @@ def workers(config: Config):
                         config.simulator.task_types)
         return sim.profile, sim
     from lemonspec.runtime.profiles import load_profile
+    from lemonspec.training.config import BadValue, ConfigError
 
-    return load_profile(config.workers.profile), None
+    profile = load_profile(config.workers.profile)
+    missing = [level for level in config.sampling.levels if level not in profile.levels]
+    if missing:
+        error = BadValue("levels", list(config.sampling.levels),
+                         f"the workers' profile {config.workers.profile} has the levels "
+                         f"{', '.join(profile.levels)}")
+        raise ConfigError(f"[sampling] {error}")
+    return profile, None
 
 
 def latest_checkpoint(output_dir: str) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete checkpoint: a folder a save left half-written (by a version that
+    wrote in place, or copied by hand) is passed over for the one before it."""
+    from lemonspec.training.grpo import complete_checkpoints
 
-    return get_last_checkpoint(output_dir) if Path(output_dir).is_dir() else None
+    complete = complete_checkpoints(output_dir)
+    return complete[0] if complete else None
 
 
 def build(config: Config, *, resume_step: int = 0, progress: bool = False,
@@ -75,13 +87,20 @@ def build(config: Config, *, resume_step: int = 0, progress: bool = False,
 def train(config: Config, *, resume: bool = False, progress: bool = False,
           callbacks: tuple = ()) -> Session:
     """Train; with `resume`, continue from the last checkpoint in output_dir exactly."""
+    from lemonspec.training.grpo import STAGING_DIR
+
     checkpoint = latest_checkpoint(config.train.output_dir) if resume else None
     if resume and checkpoint is None:
-        raise FileNotFoundError(f"no checkpoint to resume in {config.train.output_dir}")
+        raise FileNotFoundError(f"no complete checkpoint to resume in {config.train.output_dir}")
+    # What a save that died left behind; the rename that would have published it never ran.
+    shutil.rmtree(Path(config.train.output_dir) / STAGING_DIR, ignore_errors=True)
     step = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
     session = build(config, resume_step=step, progress=progress, callbacks=callbacks)
     folder = Path(config.train.output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "lemon_config.json").write_text(json.dumps(config.to_dict(), indent=1))
-    session.trainer.train(resume_from_checkpoint=checkpoint)
+    from lemonspec.training.grpo import quiet_trl
+
+    with quiet_trl():
+        session.trainer.train(resume_from_checkpoint=checkpoint)
     return session

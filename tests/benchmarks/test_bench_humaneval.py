@@ -7,12 +7,11 @@ on the committed fixture of eight problems (tests/fixtures/humaneval/) on any cl
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
+from lemonspec.benchmarks import load, run_code, run_humaneval, score
+from tests.benchmark_data import needs_full_data
 
-from lemonspec.benchmarks import data_roots, load, run_code, run_humaneval, score
-
-HAVE_DATA = any((root / "humaneval").is_dir() for root in data_roots())
-needs_data = pytest.mark.skipif(not HAVE_DATA, reason="no local copy of HumanEval")
+# The sandbox's own fixture (chosen problems; see its README), not the first-items sample
+# in tests/fixtures/datasets that stands in for the benchmark data.
 FIXTURE = load("humaneval", path=Path(__file__).parents[1] / "fixtures")
 
 
@@ -48,7 +47,7 @@ def test_a_completion_that_redefines_the_prompts_helper_is_judged_with_the_origi
     assert not score(item, f"```python\n{identity}```")  # HumanEval's own harness passes it
 
 
-@needs_data
+@needs_full_data
 def test_every_canonical_solution_passes():
     items = load("humaneval")
     results = run_all(items, lambda item: item.meta["canonical_solution"])
@@ -57,21 +56,21 @@ def test_every_canonical_solution_passes():
     assert len(items) == 164 and failures == []
 
 
-@needs_data
+@needs_full_data
 def test_an_empty_body_fails():
     items = load("humaneval", limit=20, seed=0)
     results = run_all(items, lambda item: "    pass\n")
     assert [r.status for r in results] == ["failed"] * 20
 
 
-@needs_data
+@needs_full_data
 def test_a_wrong_body_fails():
     items = load("humaneval", limit=20, seed=1)
     results = run_all(items, lambda item: "    return None\n")
     assert [r.status for r in results] == ["failed"] * 20
 
 
-@needs_data
+@needs_full_data
 def test_model_outputs_in_the_usual_shapes_are_scored():
     item = load("humaneval")[2]  # truncate_number: return number % 1.0
     whole = f"Sure!\n```python\n{item.prompt}    return number % 1.0\n```\nThis works."

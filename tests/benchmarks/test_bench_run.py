@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lemonspec.benchmarks import data_roots, load
+from lemonspec.benchmarks import load
 from lemonspec.benchmarks.bench import read_results
 from lemonspec.cli import main
 from lemonspec.runtime import ScriptedModel
@@ -95,8 +95,6 @@ def test_identical_voters_at_temperature_zero_are_warned_about(tmp_path):
     assert "will all answer alike" in result.output and "--temperature" in result.output
 
 
-@pytest.mark.skipif(not any((r / "humaneval").is_dir() for r in data_roots()),
-                    reason="no local copy of HumanEval")
 def test_humaneval_is_scored_by_running_the_tests_in_the_sandbox(tmp_path):
     items = load("humaneval", limit=4, seed=0)
     solved = {item.id for item in items[:3]}

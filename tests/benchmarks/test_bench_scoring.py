@@ -10,17 +10,13 @@ from lemonspec.benchmarks import (
     LETTERS,
     Item,
     as_completion,
-    data_roots,
     extract_choice,
     extract_code,
     extract_number,
     load,
     score,
 )
-
-HAVE_DATA = any((root / "gsm8k").is_dir() for root in data_roots())
-needs_data = pytest.mark.skipif(not HAVE_DATA, reason="no local copy of the benchmark data")
-
+from tests.benchmark_data import needs_full_data
 
 # ---- gold answers, as a model would write them ----
 
@@ -74,7 +70,7 @@ def names_one_option(text: str, options: tuple[str, ...]) -> bool:
     return not looks_like_a_letter and [normal(o) for o in options].count(normal(text)) == 1
 
 
-@needs_data
+@needs_full_data
 @pytest.mark.parametrize("name", ["gsm8k", "svamp", "multiarith"])
 def test_gold_numbers_score_100_percent_on_the_full_test_set(name):
     items = load(name)
@@ -83,7 +79,7 @@ def test_gold_numbers_score_100_percent_on_the_full_test_set(name):
     assert misses == []
 
 
-@needs_data
+@needs_full_data
 @pytest.mark.parametrize("name", ["aqua", "mmlu"])
 def test_gold_choices_score_100_percent_on_the_full_test_set(name):
     items = load(name)
@@ -92,7 +88,7 @@ def test_gold_choices_score_100_percent_on_the_full_test_set(name):
     assert misses == []
 
 
-@needs_data
+@needs_full_data
 @pytest.mark.parametrize("name", ["gsm8k", "svamp", "multiarith"])
 def test_wrong_numbers_score_incorrect(name):
     for i, item in enumerate(load(name, limit=100, seed=3)):
@@ -100,7 +96,7 @@ def test_wrong_numbers_score_incorrect(name):
         assert not score(item, NUMBER_FORMATS[i % len(NUMBER_FORMATS)](wrong)), item.id
 
 
-@needs_data
+@needs_full_data
 @pytest.mark.parametrize("name", ["aqua", "mmlu"])
 def test_wrong_choices_score_incorrect(name):
     for i, item in enumerate(load(name, limit=100, seed=3)):

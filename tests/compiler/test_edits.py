@@ -88,3 +88,39 @@ def test_edits_refuse_an_invalid_spec():
 def test_unknown_family_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown edit family"):
         legal_edits(SPEC, "drop_agent")
+
+
+IMPORTING = """use "roles.lemon"
+
+team t {
+    agent first: Helper {}
+
+    agent second: Helper {
+        after: first
+    }
+
+    agent third: Helper {
+        after: first, second
+    }
+}
+"""
+
+
+def test_edits_of_a_spec_with_imports_do_not_depend_on_the_current_directory(
+        tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "roles.lemon").write_text('role Helper { description: "Helps." }\n')
+    spec = project / "team.lemon"
+    spec.write_text(IMPORTING)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    found = {}
+    for cwd in (project, elsewhere):
+        monkeypatch.chdir(cwd)
+        found[cwd] = [e.detail for e in legal_edits(IMPORTING, "drop_dependency",
+                                                    path=str(spec))]
+    # No `output`: each drop is legal only if the edited spec (imports and all) still checks.
+    assert found[elsewhere] == found[project] == ["second: after -first", "third: after -first"]
+    monkeypatch.chdir(elsewhere)
+    assert len(legal_edits(IMPORTING, "drop_dependency", root=project)) == 2

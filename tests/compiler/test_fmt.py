@@ -1,6 +1,8 @@
 """The formatter: the canonical layout, comments kept where they were written."""
 
-from lemonspec.compiler import format_text
+import pytest
+
+from lemonspec.compiler import CompileError, Limits, format_text
 
 MESSY = '''# header comment
 
@@ -55,3 +57,34 @@ def test_strings_that_a_block_cannot_say_stay_on_one_line():
 def test_empty_blocks_close_on_their_line():
     assert format_text("team t {agent a: MathSolver {  }}") == (
         "team t {\n    agent a: MathSolver {}\n}\n")
+
+
+@pytest.mark.parametrize("text, code", [
+    ('team t {\n    agent a: MathSolver { duty: "a \\q b" }\n}\n', "E0002"),
+    ('team t {\n    goal: "\\x"\n    agent a: MathSolver {}\n}\n', "E0002"),
+    (b'team t {\n    goal: "\xe9"\n}\n', "E0003"),
+    ('team t {\n    goal: "\x00"\n}\n', "E0003"),
+    ('team t {\n    goal: "\ud800"\n}\n', "E0003"),
+    ("team t {", "E0001"),
+])
+def test_fmt_refuses_what_it_would_repair_or_cannot_read(text, code):
+    with pytest.raises(CompileError) as refused:
+        format_text(text)
+    assert [d.code for d in refused.value.diagnostics] == [code]
+
+
+def test_fmt_has_the_same_size_limit_as_check():
+    text = "team t {\n    agent a: MathSolver {}\n}\n" + "# note\n" * 100
+    assert format_text(text, limits=Limits(max_file_bytes=2000)).startswith("team t")
+    with pytest.raises(CompileError) as refused:
+        format_text(text, limits=Limits(max_file_bytes=500))
+    assert [d.code for d in refused.value.diagnostics] == ["E0901"]
+
+
+def test_fmt_keeps_the_text_of_later_errors():
+    text = "team t {\n    agent a: NoSuchRole {\n        after: nobody\n    }\n}\n"
+    assert format_text(text) == text
+
+
+def test_fmt_reads_bytes_and_drops_a_bom():
+    assert format_text("\ufeffteam t {}".encode()) == "team t {}\n"

@@ -54,7 +54,7 @@ def test_cost_comes_from_litellm_where_it_knows_the_price():
     usage = litellm.Usage(prompt_tokens=1000, completion_tokens=100, total_tokens=1100)
     response = litellm.ModelResponse(model="gpt-4o-mini", usage=usage)
     response.choices[0].message.content = "hi"
-    reply = _reply(litellm, "openai/gpt-4o-mini", [], response, 0.1, 1)
+    reply = _reply(litellm, "openai/gpt-4o-mini", "hi", [], response, 0.1, 1)
     expected = sum(litellm.cost_per_token(model="gpt-4o-mini", prompt_tokens=1000,
                                           completion_tokens=100))
     assert reply.cost is not None and abs(reply.cost - expected) < 1e-12
@@ -76,6 +76,6 @@ def test_no_usage_and_no_price_gives_counted_tokens_and_no_cost():
     import litellm
 
     messages = [{"role": "user", "content": "hello there"}]
-    reply = _reply(litellm, "fake/nothing", messages, _Response("a b c", None), 0.1, 1)
+    reply = _reply(litellm, "fake/nothing", "a b c", messages, _Response("a b c", None), 0.1, 1)
     assert reply.prompt_tokens > 0 and reply.completion_tokens > 0
     assert reply.cost is None and not reply.usage_reported

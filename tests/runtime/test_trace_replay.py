@@ -2,7 +2,9 @@
 
 import json
 
-from lemonspec.runtime import RecordedRun, TraceWriter, read_trace, run_team_sync
+import pytest
+
+from lemonspec.runtime import RecordedRun, TraceError, TraceWriter, read_trace, run_team_sync
 
 from .conftest import fake, profile_for, says_name, team
 
@@ -67,10 +69,28 @@ def test_replay_gives_the_same_answer_without_calling_a_model(tmp_path):
     original = run_team_sync(team(SPEC), "Q", profile=profile_for(model), trace=path)
     calls = len(model.calls)
     replayed = run_team_sync(team(SPEC), "Q", profile=profile_for(model), replay=path)
-    assert len(model.calls) == calls and replayed.model_calls == 0
+    assert len(model.calls) == calls  # no model called
     assert replayed.answer == original.answer
     assert [a.output for a in replayed.agents] == [a.output for a in original.agents]
     assert [a.prompt_tokens for a in replayed.agents] == [a.prompt_tokens for a in original.agents]
+
+
+def test_a_replay_reports_the_recorded_totals(tmp_path):
+    path = tmp_path / "run.jsonl"
+    original = run_team_sync(team(SPEC), "Q", profile=profile_for(fake(says_name)), trace=path)
+    replayed = run_team_sync(team(SPEC), "Q", replay=path)
+    assert replayed.replayed and all(a.replayed for a in replayed.agents)
+    assert original.prompt_tokens > 0 and original.seconds > 0
+    for total in ("model_calls", "cache_hits", "prompt_tokens", "completion_tokens", "cost",
+                  "seconds"):
+        assert getattr(replayed, total) == getattr(original, total), total
+
+
+def test_a_replay_on_another_input_is_refused(tmp_path):
+    path = tmp_path / "run.jsonl"
+    run_team_sync(team(SPEC), "What is 2+3?", profile=profile_for(fake(says_name)), trace=path)
+    with pytest.raises(TraceError, match="recorded on another input.*'What is 2\\+3\\?'"):
+        run_team_sync(team(SPEC), "What is 4+4?", replay=path)
 
 
 def test_replay_of_a_changed_team_names_the_agents_it_cannot_replay(tmp_path):
@@ -107,7 +127,7 @@ def test_replay_and_import_never_load_litellm(tmp_path):
         "from lemonspec.runtime import run_team_sync\n"
         f"ir = compile_text({SPEC!r})\n"
         f"result = run_team_sync(ir, 'Q', replay={str(path)!r})\n"
-        "assert result.ok and result.model_calls == 0, result\n"
+        "assert result.ok and result.replayed, result\n"
         "print(sorted(m for m in ('litellm', 'torch', 'transformers') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -57,13 +57,155 @@ def test_an_invalid_spec_gets_the_fixed_penalty_and_trl_sums_the_same_reward():
     assert [f.__name__ for f in functions] == ["success", "efficiency", "structure", "invalid"]
 
 
-def test_unknown_keys_and_sections_are_errors():
-    with pytest.raises(ConfigError, match=r"\[reward\] unknown key alpah"):
+def test_unknown_keys_and_tables_are_errors_with_the_closest_name():
+    with pytest.raises(ConfigError, match=r"\[reward\] unknown key alpah \(did you mean alpha"):
         parse_config({"reward": {"alpah": 1}})
-    with pytest.raises(ConfigError, match=r"unknown section \[rewards\]"):
+    with pytest.raises(ConfigError, match=r"unknown table \[rewards\] \(did you mean reward"):
         parse_config({"rewards": {}})
-    with pytest.raises(ConfigError, match="unknown families"):
+    with pytest.raises(ConfigError, match="'drop_edge' is not one of"):
         parse_config({"counterfactual": {"families": ["drop_edge"]}})
+
+
+# A valid `lemonc train` file; each bad case below replaces or adds one line of one table.
+GOOD = {
+    "model": {"name": '"tiny-random"', "lora": "false"},
+    "data": {"dataset": '"simulator"'},
+    "workers": {"profile": '"simulator"'},
+    "simulator": {"tasks": "4"},
+    "train": {"output_dir": '"OUT"', "max_steps": "1"},
+}
+
+# (table, key, TOML value, what the message must also say). Every message names the table,
+# the key and the value as written; the last part is what is allowed.
+BAD_VALUES = [
+    ("train", "max_steps", '"six"', "an integer >= 1"),
+    ("train", "max_steps", "0", "an integer >= 1"),
+    ("train", "max_steps", "2.5", "an integer >= 1"),
+    ("train", "max_steps", "true", "an integer >= 1"),
+    ("train", "learning_rate", "0", "a number > 0"),
+    ("train", "learning_rate", "nan", "a number > 0"),
+    ("train", "save_steps", "-1", "an integer >= 1"),
+    ("train", "tasks_per_step", "0", "an integer >= 1"),
+    ("train", "output_dir", '""', "a non-empty string"),
+    ("sampling", "num_generations", "0", "an integer >= 2"),
+    ("sampling", "num_generations", "1", "an integer >= 2"),
+    ("sampling", "max_agents", "0", "an integer >= 1"),
+    ("sampling", "levels", "[]", "not empty"),
+    ("sampling", "levels", '"small"', "a list of names"),
+    ("sampling", "levels", '["small", "small"]', "must not repeat"),
+    ("sampling", "levels", '["small", "huge"]', "the simulator's levels are small, medium"),
+    ("sampling", "temperature", "0", "a number > 0"),
+    ("sampling", "top_p", "1.5", "<= 1"),
+    ("sampling", "role_pool", '"maths"', "did you mean math"),
+    ("sampling", "roles", '["MathSolvr"]', "did you mean MathSolver"),
+    ("sampling", "constrained", '"yes"', "true or false"),
+    ("data", "dataset", '"gsm9k"', "did you mean gsm8k"),
+    ("data", "limit", "0", "an integer >= 1"),
+    ("workers", "profile", '"embeded"', "did you mean embedded"),
+    ("workers", "concurrency", "0", "an integer >= 1"),
+    ("reward", "token_budget", "0", "an integer >= 1"),
+    ("reward", "alpha", "-0.5", "a number >= 0"),
+    ("reward", "alpha", '"high"', "a number >= 0"),
+    ("counterfactual", "floor", "0.5", "at most 0.333"),
+    ("counterfactual", "families", '["drop_edge"]', "is not one of drop_dependency"),
+    ("counterfactual", "families", '["remove_duties"]', "did you mean remove_duty"),
+    ("counterfactual", "mean_decay", "1", "< 1"),
+    ("counterfactual", "edit_fraction", "2", "<= 1"),
+    ("model", "tiny_heads", "3", "must divide tiny_hidden_size"),
+    ("model", "lora_r", "0", "an integer >= 1"),
+    ("model", "init_adapter", '"no/such/folder"', "no adapter or model there"),
+    ("simulator", "task_types", '["algebra"]', "is not one of arithmetic"),
+    ("simulator", "tasks", "0", "an integer >= 1"),
+]
+
+# Whole-file mistakes: (extra TOML text, what the message must say).
+BAD_FILES = [
+    ("[reward]\nalpah = 1\n", "[reward] unknown key alpah (did you mean alpha?)"),
+    ("[rewards]\nalpha = 1\n", "unknown table [rewards] (did you mean reward?)"),
+    ("[trl]\nbeta = 0.0\nnum_generation = 4\n",
+     "[trl] unknown key num_generation (did you mean num_generations?)"),
+    ("[trl]\nbeta = 0.0\ngeneration_batch_size = 3\n", "trl.GRPOConfig refuses"),
+    ("[sft]\noutput_dir = \"x\"\n", "[sft] source is missing"),
+    ("[sft]\nsource = \"teachers\"\n", "did you mean teacher"),
+    ("[sft]\nsource = \"teacher\"\n", "needs a LiteLLM model name"),
+]
+
+
+def good_toml(table: str | None = None, key: str | None = None, value: str | None = None,
+              output_dir: str = "OUT") -> str:
+    tables = {name: dict(keys) for name, keys in GOOD.items()}
+    tables["train"]["output_dir"] = f'"{output_dir}"'
+    if table is not None:
+        tables.setdefault(table, {})[key] = value
+    return "".join(f"[{name}]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
+                   for name, keys in tables.items())
+
+
+def run_train(tmp_path, text: str):
+    from click.testing import CliRunner
+
+    from lemonspec.cli import main
+
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    return CliRunner().invoke(main, ["train", "--config", str(path)])
+
+
+@pytest.mark.parametrize(("table", "key", "value", "allowed"), BAD_VALUES,
+                         ids=[f"{t}.{k}={v}" for t, k, v, _ in BAD_VALUES])
+def test_a_bad_value_exits_2_naming_the_key_the_value_and_what_is_allowed(
+        tmp_path, table, key, value, allowed):
+    text = good_toml(table, key, value, str(tmp_path / "out"))
+    result = run_train(tmp_path, text)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    message = result.output
+    assert "Traceback" not in message
+    assert f"[{table}]" in message and key in message, message
+    assert value in message or repr(float(value)) in message, message  # 2 is read as 2.0
+    assert allowed in message, message
+    assert not (tmp_path / "out").exists()  # refused before anything ran
+
+
+@pytest.mark.parametrize(("extra", "said"), BAD_FILES, ids=[s for _, s in BAD_FILES])
+def test_a_bad_file_exits_2_with_a_message_not_a_traceback(tmp_path, extra, said):
+    result = run_train(tmp_path, good_toml(output_dir=str(tmp_path / "out")) + extra)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert said in result.output, result.output
+
+
+def test_every_table_with_a_mistake_is_reported_at_once(tmp_path):
+    text = good_toml(output_dir=str(tmp_path / "out")) + (
+        "[sampling]\nmax_agents = 0\n[reward]\nalpha = -1\n[rewards]\n")
+    result = run_train(tmp_path, text)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("error: ") for line in lines), lines
+    assert "[sampling] max_agents = 0" in lines[1] and "[reward] alpha = -1" in lines[2]
+    assert "unknown table [rewards]" in lines[0]
+
+
+def test_the_good_file_of_the_bad_cases_is_good():
+    config = parse_config(__import__("tomllib").loads(good_toml()))
+    assert config.train.max_steps == 1 and config.tables >= {"train", "model"}
+
+
+def test_a_config_for_another_command_is_refused_with_what_to_run(tmp_path):
+    from click.testing import CliRunner
+
+    from lemonspec.cli import main
+
+    sft = EXAMPLES / "sft_smoke.toml"
+    result = CliRunner().invoke(main, ["train", "--config", str(sft)])
+    assert result.exit_code == 2
+    assert "no [train] table" in result.output
+    assert f"run `lemonc train sft --config {sft}`" in result.output
+    grpo = EXAMPLES / "simulator.toml"
+    result = CliRunner().invoke(main, ["train", "sft", "--config", str(grpo)])
+    assert result.exit_code == 2
+    assert "no [sft] table" in result.output and f"`lemonc train --config {grpo}`" in (
+        result.output)
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.toml")), ids=lambda p: p.name)

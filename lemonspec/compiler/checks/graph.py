@@ -48,7 +48,8 @@ def _team(team: ast.Team, path: str):
 
 def _rotate(loop: list[str], order: list[str]) -> list[str]:
     """The cycle starting at its agent declared first, closed: [a, b, c, a]."""
-    start = min(range(len(loop)), key=lambda i: order.index(loop[i]))
+    position = {name: i for i, name in enumerate(order)}
+    start = min(range(len(loop)), key=lambda i: position[loop[i]])
     loop = loop[start:] + loop[:start]
     return loop + loop[:1]
 

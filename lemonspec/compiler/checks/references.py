@@ -20,7 +20,7 @@ def run(unit: Unit):
 
 def _team(unit: Unit, team: ast.Team):
     path = unit.path
-    agents = list(dict.fromkeys(a.name.text for a in team.agents))
+    agents = dict.fromkeys(a.name.text for a in team.agents)  # ordered, and O(1) `in`
     diagnostics = []
     for agent in team.agents:
         role = agent.base_role

@@ -1,0 +1,50 @@
+"""What the server offers where, decided from the compiler's tokens (no server needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lemonspec.compiler import check_text
+from lemonspec.lsp import analysis
+
+ROLES = check_text("").unit.roles
+LEVELS = ("small", "medium", "large")
+HEAD = 'use "x.lemon"\nteam t {\n    agent a: MathSolver { capacity: small }\n    agent b: Critic {\n'
+
+
+@pytest.mark.parametrize("before, expected", [
+    ("", ["use", "role", "team"]),
+    ("team t {\n    ", ["agent", "goal", "output"]),
+    ("role R {\n    ", ["description"]),
+    (HEAD + "        ", ["duty", "capacity", "after"]),
+    (HEAD + '        duty: "x"\n        ', ["capacity", "after"]),
+    (HEAD + "        after: ", ["a"]),
+    (HEAD + "        after: a, ", ["a"]),
+    (HEAD + "        capacity: ", list(LEVELS)),
+    (HEAD + "        capacity: me", list(LEVELS)),  # the word being typed is replaced
+    (HEAD + "    }\n    output: vote(", ["a", "b"]),
+    (HEAD + "    }\n    output: vote(a, ", ["a", "b"]),
+    (HEAD + "    }\n    agent c: ", None),  # every role in scope
+    (HEAD + '        duty: "half a str', []),
+    (HEAD + '        duty: """two\nlines ', []),
+    (HEAD + "        # a comment ", []),
+    (HEAD + "        after: a @ ", []),  # a stray character: nothing, and no exception
+])
+def test_completions_by_context(before, expected):
+    labels = [c.label for c in analysis.completions(before, len(before), ROLES, LEVELS)]
+    assert labels == (sorted(ROLES) if expected is None else expected)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("abcdef", "abcXYdef"), ("abcdef", "abef"), ("abc", "abc"), ("", "xyz"), ("aaaa", "aaaaa"),
+])
+def test_a_shift_maps_the_text_outside_an_edit(old, new):
+    shift = analysis.Shift.between(old, new)
+    for offset in range(len(new)):
+        back = shift.to_old(offset)
+        if back is not None and offset != shift.prefix:  # a cursor at the edit's start
+            assert new[offset] == old[back]            # sits before either text
+    for start in range(len(old)):
+        moved = shift.to_new(start, start + 1)
+        if moved is not None:
+            assert new[moved[0]:moved[1]] == old[start:start + 1]
