@@ -102,7 +102,7 @@ class AgentDropout:
                            - 2 * probabilities[k, k]) for k in range(n)}
         count = max(1, round(n * self.settings.node_dropout)) if self.settings.node_dropout \
             else 0
-        dropped = sorted((k for k in range(n) if k != output), key=degree.get)[:count]
+        dropped = sorted((k for k in range(n) if k != output), key=lambda k: degree[k])[:count]
         mask = [[0 if i in dropped or j in dropped else mask[i][j] for j in range(n)]
                 for i in range(n)]
         return [k for k in range(n) if k not in dropped], mask

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from lemonspec.designers.space import Design, Space, render
+from lemonspec.errors import LemonspecError
 from lemonspec.runtime.cache import MemoryCache
 from lemonspec.runtime.profiles import Profile
 
@@ -31,8 +32,9 @@ if TYPE_CHECKING:  # the trainer's package imports torch; a designer's --help sh
     from lemonspec.training.tasks import Task
 
 
-class BudgetExhausted(Exception):
-    """The worker budget is spent; the search stops and keeps what it has."""
+class BudgetExhausted(LemonspecError):
+    """The worker budget is spent; the search stops and keeps what it has (the methods
+    catch it; it reaches no user)."""
 
 
 @attrs.define

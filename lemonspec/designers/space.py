@@ -57,10 +57,15 @@ class Space:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Space:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        return cls(data["dataset"], data["family"], data["goal"], data["answer_format"],
+                   tuple(data["lineup"]), tuple(data["levels"]), data["default_level"])
 
     def role_description(self, role: str) -> str:
         return standard_roles()[role]
+
+
+def _edge_set(edges: Iterable[tuple[int, int]]) -> frozenset[tuple[int, int]]:
+    return frozenset(edges)
 
 
 @attrs.frozen
@@ -69,7 +74,7 @@ class Design:
 
     roles: tuple[str, ...]
     levels: tuple[str, ...]
-    edges: frozenset[tuple[int, int]] = attrs.field(converter=frozenset)
+    edges: frozenset[tuple[int, int]] = attrs.field(converter=_edge_set)
     output: int
 
     def __attrs_post_init__(self):
@@ -134,7 +139,7 @@ def render(design: Design, space: Space, name: str = "designed") -> str:
     """The design as a canonically formatted `.lemon` file."""
     names = _agent_names(design.roles)
     lines = [f"team {name} {{", f"goal: {encode_short(space.goal)}"]
-    for i in topological_order(design.size, design.edges):
+    for i in topological_order(design.size, design.edges) or ():  # a Design is a DAG
         lines.append(f"agent {names[i]}: {design.roles[i]} {{")
         if i == design.output:
             lines.append(f"duty: {encode_short(space.answer_format)}")
