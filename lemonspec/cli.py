@@ -19,6 +19,7 @@ FORMATS = ("concise", "full", "json")
 EMBEDDED = ("embedded", ("torch", "transformers", "llguidance"))
 TRAIN = ("train", ("torch", "transformers", "trl", "peft", "datasets"))
 LSP = ("lsp", ("pygls",))
+DESIGN = ("embedded", ("torch",))  # the learned designers' models are torch modules
 LAZY_COMMANDS = {
     "run": ("lemonspec.runtime.cli:run", "Run a team from FILE on a task input.", None),
     "bench": ("lemonspec.benchmarks.cli:bench",
@@ -36,6 +37,8 @@ LAZY_COMMANDS = {
              None),
     "serve": ("lemonspec.serving.cli:serve",
               "Start a vLLM server for the orchestrator or workers.", None),
+    "design": ("lemonspec.designers.cli:design",
+               "Train or search a team designer (AgentPrune, AFlow, ...).", DESIGN),
 }
 
 

@@ -33,8 +33,12 @@ from lemonspec.runtime.answers import SCORERS
                    "(the embedded SmolLM2), a model or LoRA adapter folder `lemonc train` "
                    "saved, or a LiteLLM model string (hosted_vllm/... decodes under the "
                    "grammar).")
+@click.option("--designer", metavar="DIR", type=click.Path(file_okay=False),
+              help="Instead of SPEC, let a designer `lemonc design` saved write a team for "
+                   "each item.")
 @click.option("--dataset", required=True, metavar="NAME|FILE",
-              help=f"A benchmark ({', '.join(NAMES)}) or your own .jsonl/.csv file "
+              help=f"A benchmark ({', '.join(NAMES)}), `simulator` (its held-out test split "
+                   "on simulated workers), or your own .jsonl/.csv file "
                    "(see --question-field, --answer-field, --scorer).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="The results file (JSONL). Rerun with the same --out to resume.")
@@ -72,7 +76,7 @@ from lemonspec.runtime.answers import SCORERS
 @click.option("--scorer", type=click.Choice(SCORERS), default="number", show_default=True,
               help="With a data file: how answers are compared (number: numerically; choice: "
                    "a letter A-E; exact: the marked answer's text, ignoring case).")
-def bench(spec, orchestrator, dataset, out, limit, split, seed, data, team, profile, model,
+def bench(spec, orchestrator, designer, dataset, out, limit, split, seed, data, team, profile, model,
           temperature, concurrency, trace, samples, orchestrator_temperature, unconstrained,
           question_field, answer_field, id_field, scorer):
     """Run the team in SPEC, or the teams an --orchestrator writes, over a benchmark or a
@@ -80,22 +84,30 @@ def bench(spec, orchestrator, dataset, out, limit, split, seed, data, team, prof
     from lemonspec.benchmarks import bench as b
     from lemonspec.benchmarks.errors import Error
 
-    if (spec is None) == (orchestrator is None):
-        _fail("give a team SPEC file or --orchestrator ORCH (one of the two)")
-    if spec is not None and (samples != 1 or orchestrator_temperature is not None
+    if [spec, orchestrator, designer].count(None) != 2:
+        _fail("give a team SPEC file, --orchestrator ORCH or --designer DIR (one of them)")
+    if orchestrator is None and (samples != 1 or orchestrator_temperature is not None
                              or unconstrained):
         _fail("--samples, --orchestrator-temperature and --unconstrained need --orchestrator")
-    chosen = _profile(profile, model, temperature)
+    if dataset == "simulator":  # designers/simulated.py: its own workers and splits
+        if profile or model or temperature is not None:
+            _fail("--dataset simulator runs on simulated workers: drop --profile, --model "
+                  "and --temperature")
+        from lemonspec.designers import simulated
+
+        chosen = simulated.profile()
+    else:
+        chosen = _profile(profile, model, temperature)
     ir = None if spec is None else _compile(spec, team, chosen)  # spec errors first: exit 1
     try:
         items, dataset_label, split_label = _items(
             dataset, split, data, limit, seed, question_field, answer_field, id_field, scorer)
     except Error as exc:
         _fail(str(exc))
-    if orchestrator is not None:
-        _bench_orchestrated(orchestrator, items, dataset, dataset_label, split_label, seed,
+    if orchestrator is not None or designer is not None:
+        _bench_orchestrated(orchestrator or designer, items, dataset, dataset_label, split_label, seed,
                             chosen, out, concurrency, trace, samples, orchestrator_temperature,
-                            unconstrained)
+                            unconstrained, designer=designer is not None)
         return
     try:
         store = b.ResultsFile.open(out, b.run_key(ir, dataset_label, split_label, seed, chosen))
@@ -124,6 +136,10 @@ def _items(dataset, split, data, limit, seed, question_field, answer_field, id_f
         load_file,
     )
 
+    if dataset == "simulator":
+        from lemonspec.designers import simulated
+
+        return simulated.items(split, limit, seed), dataset, split
     if not is_data_file(dataset):
         return load(dataset, split, path=data, limit=limit, seed=seed), dataset, split
     items = load_file(dataset, question_field=question_field, answer_field=answer_field,
@@ -135,7 +151,7 @@ def _items(dataset, split, data, limit, seed, question_field, answer_field, id_f
 
 def _bench_orchestrated(orchestrator, items, dataset, dataset_label, split_label, seed,
                         profile, out, concurrency, trace, samples, orchestrator_temperature,
-                        unconstrained):
+                        unconstrained, designer=False):
     from lemonspec.benchmarks import bench as b
     from lemonspec.benchmarks import orchestrated as o
     from lemonspec.benchmarks.errors import Error
@@ -149,9 +165,11 @@ def _bench_orchestrated(orchestrator, items, dataset, dataset_label, split_label
     decoding = o.Decoding(samples=samples, temperature=orchestrator_temperature,
                           top_p=1.0 if orchestrator_temperature == 0 else 0.95,
                           constrained=not unconstrained)
-    click.echo(f"loading the orchestrator {orchestrator}", err=True)
+    click.echo(f"loading the {'designer' if designer else 'orchestrator'} {orchestrator}",
+               err=True)
     try:
-        writer = o.open_writer(orchestrator, decoding)
+        writer = _open_designer(orchestrator, dataset) if designer else o.open_writer(
+            orchestrator, decoding)
         store = b.ResultsFile.open(out, o.run_key(writer, dataset_label, split_label, seed,
                                                   profile))
     except Error as exc:
@@ -159,7 +177,7 @@ def _bench_orchestrated(orchestrator, items, dataset, dataset_label, split_label
     family = family_of(dataset)
     with store:
         todo = [item for item in items if item.id not in store.done]
-        click.echo(f"orchestrator {writer.label} on {dataset_label}/{split_label}: "
+        click.echo(f"{_kind(writer)} {writer.label} on {dataset_label}/{split_label}: "
                    f"{len(items)} items, {len(items) - len(todo)} already in {out}, "
                    f"{len(todo)} to run", err=True)
 
@@ -172,8 +190,22 @@ def _bench_orchestrated(orchestrator, items, dataset, dataset_label, split_label
         seconds = _with_progress(run, todo, profile, trace or _default_trace(out))
         records = [store.done[item.id] for item in items if item.id in store.done]
     if records:
-        _print_summary(f"orchestrator:{writer.label}", dataset_label, profile,
+        _print_summary(f"{_kind(writer)}:{writer.label}", dataset_label, profile,
                        b.summarize(records), seconds, len(todo))
+
+
+def _kind(writer) -> str:
+    return getattr(writer, "kind", "orchestrator")
+
+
+def _open_designer(folder, dataset):
+    from lemonspec.designers.store import DesignerWriter, check_fits, load
+
+    saved = load(folder)
+    note = check_fits(saved, dataset)
+    if note:
+        click.echo(note, err=True)
+    return DesignerWriter(saved)
 
 
 def _profile(name, model, temperature):
@@ -335,7 +367,8 @@ def _print_summary(team, dataset, profile, summary, seconds, ran) -> None:
         ("latency per item",
          f"{summary.seconds_per_item:.2f} s mean, {summary.seconds_p95:.2f} s p95"),
     ]
-    if summary.orchestrator_tokens_per_item is not None or team.startswith("orchestrator:"):
+    if summary.orchestrator_tokens_per_item is not None or team.startswith(("orchestrator:",
+                                                                           "designer:")):
         rows[5:5] = [
             ("orchestrator tokens per item", "?" if summary.orchestrator_tokens_per_item
              is None else f"{summary.orchestrator_tokens_per_item:,.0f}"),

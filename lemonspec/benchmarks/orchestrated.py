@@ -70,6 +70,9 @@ class TeamWriter(Protocol):
     label: str  # for tables: "local", the folder, the model string
     identity: Mapping[str, Any]  # what identifies its weights, for the run's key
     decoding: Decoding
+    # Optional: `kind` names the row (default "orchestrator": orchestrator:LABEL), and
+    # `reads_query = True` hands `write` the item's own prompt instead of the orchestrator
+    # prompt (a designer of lemonspec.designers embeds the query itself).
 
     def write(self, prompt: str, scope: Any, *, seed: int) -> list[WrittenTeam]:
         """`decoding.samples` teams for one orchestrator prompt."""
@@ -273,6 +276,8 @@ def write_teams(item: Item, context: Context) -> Written:
     runs its own, and LiteLLM's logging worker cannot serve two loops at once."""
     started = time.perf_counter()
     prompt, scope = prompt_and_scope(item, context)
+    if getattr(context.writer, "reads_query", False):  # a designer reads the query itself
+        prompt = item.prompt
     try:
         teams = context.writer.write(prompt, scope, seed=item_seed(context.seed, item.id))
     except Error:
@@ -444,7 +449,8 @@ def run_key(writer: TeamWriter, dataset: str, split: str, seed: int, profile: Pr
     settings = {level: profile.config(level).request_params() for level in levels}
     orchestrator = {"orchestrator": writer.label, **writer.identity,
                     "decoding": writer.decoding.to_json(), "prompt": _prompt_version()}
-    return RunKey(digest(orchestrator), f"orchestrator:{writer.label}", dataset, split, seed,
+    kind = getattr(writer, "kind", "orchestrator")  # designers: designer:METHOD
+    return RunKey(digest(orchestrator), f"{kind}:{writer.label}", dataset, split, seed,
                   profile.name, models, digest(settings), orchestrator)
 
 

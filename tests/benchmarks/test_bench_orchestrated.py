@@ -223,7 +223,7 @@ def test_a_dataset_without_the_split_is_named(tmp_path):
 def test_spec_and_orchestrator_are_exclusive(tmp_path):
     both = bench(BASELINES / "gsm8k" / "cot.lemon", "--orchestrator", "local", "--dataset",
                  ARITH, "--out", tmp_path / "o.jsonl")
-    assert both.exit_code == 2 and "one of the two" in both.output
+    assert both.exit_code == 2 and "one of them" in both.output
     samples = bench(BASELINES / "gsm8k" / "cot.lemon", "--samples", "3", "--dataset", ARITH,
                     "--out", tmp_path / "o.jsonl")
     assert samples.exit_code == 2 and "need --orchestrator" in samples.output

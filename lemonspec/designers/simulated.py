@@ -1,0 +1,65 @@
+"""The simulator as a dataset, so designers and fixed teams can be trained and compared on a
+CPU: `lemonc design METHOD --dataset simulator` trains on its train split, `lemonc bench
+--dataset simulator` evaluates on its held-out test split.
+
+One Simulator(SEED, TRAIN + TEST) is built in every process that needs it (its tasks are
+seeded, so each process sees the same ones): tasks 0..TRAIN-1 are the train split, the
+next TEST the test split. Task types alternate, so both splits hold every type. The
+simulator is used only through its public surface: `Simulator(seed, tasks)`, `.profile`,
+`.tasks` (index, text, answer) and `training.tasks.simulator_tasks`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import attrs
+
+from lemonspec.benchmarks.datasets import Item
+from lemonspec.benchmarks.errors import Error
+
+SEED = 0
+TRAIN = 48
+TEST = 48
+SPLITS = ("train", "test")
+
+
+@functools.cache
+def simulator():
+    """This process's simulator (one, so its workers are registered once)."""
+    from lemonspec.training.simulator import Simulator
+
+    return Simulator(SEED, TRAIN + TEST)
+
+
+def profile():
+    """The simulated workers, under a name that is the same in every process."""
+    return attrs.evolve(simulator().profile, name=f"simulator(seed {SEED})")
+
+
+def _indices(split: str) -> range:
+    if split not in SPLITS:
+        raise Error(f"the simulator has no split {split!r}", "its splits are train and test")
+    return range(TRAIN) if split == "train" else range(TRAIN, TRAIN + TEST)
+
+
+def training_tasks(split: str = "train", limit: int | None = None):
+    """The split's tasks as the trainer sees them (training/tasks.py)."""
+    from lemonspec.training.tasks import simulator_tasks
+
+    chosen = {f"sim/{i}" for i in _indices(split)}
+    tasks = [t for t in simulator_tasks(simulator()) if t.id in chosen]
+    return tasks[:limit] if limit is not None else tasks
+
+
+def items(split: str = "test", limit: int | None = None, seed: int = 0) -> list[Item]:
+    """The split's tasks as benchmark items (number answers), for `lemonc bench`."""
+    import random
+
+    tasks = [simulator().tasks[i] for i in _indices(split)]
+    result = [Item("simulator", f"simulator/{split}/{t.index}", t.text, str(t.answer), "number")
+              for t in tasks]
+    if limit is not None and limit < len(result):
+        result = sorted(random.Random(seed).sample(result, limit),
+                        key=lambda item: int(item.id.rsplit("/", 1)[1]))
+    return result

@@ -1,0 +1,164 @@
+"""The design space every designer writes into: agents drawn from a role pool, each at a
+capacity level, `after` edges that form a DAG, one output agent. A `Design` is a plain
+value; `render` turns it into the `.lemon` text that the compiler checks and the runtime runs.
+
+The space is the same for every method (the role pool and lineup of `benchmarks/baselines.py`,
+the profile's levels), so a comparison of designers is about design, not prompts: the only
+instruction any agent gets beyond its base role is the answer format on the output agent,
+exactly as the fixed baselines do it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from lemonspec.compiler.fmt import format_text
+from lemonspec.compiler.stdlib import role_pool, standard_roles
+from lemonspec.compiler.strings import encode_short
+
+SIMULATOR = "simulator"
+_NUMBER = "Give the final answer as a single number on the last line: Answer: <number>"
+
+
+@attrs.frozen
+class Space:
+    """What a designer may choose from."""
+
+    dataset: str
+    family: str  # the role pool: math, mmlu, code
+    goal: str
+    answer_format: str  # the output agent's duty (how its answer is scored)
+    lineup: tuple[str, ...]  # the fixed baselines' agents, decider last (the node set)
+    levels: tuple[str, ...]  # capacity levels, lowest first
+    default_level: str
+
+    @property
+    def pool(self) -> tuple[str, ...]:
+        return role_pool(self.family)
+
+    @classmethod
+    def for_dataset(cls, dataset: str, levels: Sequence[str], default_level: str) -> Space:
+        from lemonspec.benchmarks.baselines import LINEUPS, TASKS
+
+        if dataset == SIMULATOR:
+            return cls(dataset, "math", "Solve the simulated task.", _NUMBER, LINEUPS["math"],
+                       tuple(levels), default_level)
+        task = TASKS[dataset]
+        return cls(dataset, task.family, task.goal, task.answer_format, task.lineup,
+                   tuple(levels), default_level)
+
+    def to_json(self) -> dict[str, Any]:
+        return attrs.asdict(self, value_serializer=lambda _, __, v: list(v)
+                            if isinstance(v, tuple) else v)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Space:
+        return cls(data["dataset"], data["family"], data["goal"], data["answer_format"],
+                   tuple(data["lineup"]), tuple(data["levels"]), data["default_level"])
+
+    def role_description(self, role: str) -> str:
+        return standard_roles()[role]
+
+
+def _edge_set(edges: Iterable[tuple[int, int]]) -> frozenset[tuple[int, int]]:
+    return frozenset(edges)
+
+
+@attrs.frozen
+class Design:
+    """One team: agents (role, level), edges (upstream index, downstream index), an output."""
+
+    roles: tuple[str, ...]
+    levels: tuple[str, ...]
+    edges: frozenset[tuple[int, int]] = attrs.field(converter=_edge_set)
+    output: int
+
+    def __attrs_post_init__(self):
+        if len(self.roles) != len(self.levels) or not self.roles:
+            raise ValueError("a design needs one level per agent and at least one agent")
+        if not 0 <= self.output < len(self.roles):
+            raise ValueError(f"output {self.output} is not an agent")
+        if topological_order(len(self.roles), self.edges) is None:
+            raise ValueError("the edges of a design must form a DAG")
+
+    @property
+    def size(self) -> int:
+        return len(self.roles)
+
+
+def topological_order(n: int, edges: Iterable[tuple[int, int]]) -> list[int] | None:
+    """A topological order of 0..n-1 (stable: lowest index first), or None on a cycle."""
+    edges = set(edges)
+    indegree = [0] * n
+    for _, j in edges:
+        indegree[j] += 1
+    ready = [i for i in range(n) if indegree[i] == 0]
+    order = []
+    while ready:
+        ready.sort()
+        i = ready.pop(0)
+        order.append(i)
+        for a, b in sorted(edges):
+            if a == i:
+                indegree[b] -= 1
+                if indegree[b] == 0:
+                    ready.append(b)
+    return order if len(order) == n else None
+
+
+def reaches(edges: Iterable[tuple[int, int]], start: int, goal: int) -> bool:
+    """Whether a path start -> ... -> goal exists (a new edge goal -> start closes a cycle)."""
+    edges = set(edges)
+    seen, frontier = {start}, [start]
+    while frontier:
+        node = frontier.pop()
+        if node == goal:
+            return True
+        for a, b in edges:
+            if a == node and b not in seen:
+                seen.add(b)
+                frontier.append(b)
+    return False
+
+
+def read_by_output(n: int, edges: Iterable[tuple[int, int]], output: int) -> frozenset:
+    """The edges plus one edge into the output from every agent nobody reads: the output
+    then hears every agent (AgentPrune's decision node reads every agent the same way)."""
+    edges = set(edges)
+    read = {a for a, _ in edges}
+    edges |= {(i, output) for i in range(n) if i != output and i not in read
+              and not reaches(edges, output, i)}
+    return frozenset(edges)
+
+
+def render(design: Design, space: Space, name: str = "designed") -> str:
+    """The design as a canonically formatted `.lemon` file."""
+    names = _agent_names(design.roles)
+    lines = [f"team {name} {{", f"goal: {encode_short(space.goal)}"]
+    for i in topological_order(design.size, design.edges) or ():  # a Design is a DAG
+        lines.append(f"agent {names[i]}: {design.roles[i]} {{")
+        if i == design.output:
+            lines.append(f"duty: {encode_short(space.answer_format)}")
+        if design.levels[i] != space.default_level:
+            lines.append(f"capacity: {design.levels[i]}")
+        upstream = sorted(a for a, b in design.edges if b == i)
+        if upstream:
+            lines.append(f"after: {', '.join(names[a] for a in upstream)}")
+        lines.append("}")
+    lines += [f"output: {names[design.output]}", "}"]
+    return format_text("\n".join(lines) + "\n")
+
+
+def _agent_names(roles: Sequence[str]) -> list[str]:
+    """MathSolver -> math_solver; a repeated role gets _2, _3, ..."""
+    seen: dict[str, int] = {}
+    names = []
+    for role in roles:
+        base = re.sub(r"(?<!^)(?=[A-Z])", "_", role).lower()
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return names

@@ -1,0 +1,192 @@
+"""The designers learn what they are rewarded for.
+
+Two kinds of tests. On a scripted environment (a test double whose reward is a known rule
+over the design, no workers), each method's optimizer must find the rule: this checks the
+learning itself, noise-free, in a fraction of a second. On the simulator, each method trains
+within a small worker budget and writes teams for held-out tasks that the compiler accepts;
+AFlow's search and ARG-Designer's generator must beat the Random baseline there (same
+tasks, same luck). The REINFORCE
+designers (AgentPrune, AgentDropout, G-Designer) do not beat Random on the simulator at a
+budget a test can afford: docs/baselines.md gives the measured table and the reason.
+"""
+
+
+import attrs
+import pytest
+
+from lemonspec.benchmarks.baselines import random_team
+from lemonspec.compiler import compile_text
+from lemonspec.designers import simulated
+from lemonspec.designers.base import load_method
+from lemonspec.designers.environment import BudgetExhausted, Environment, Spend
+from lemonspec.designers.space import Design, Space, render
+
+pytest.importorskip("torch")
+
+HELD_OUT = 48  # the whole test split: fewer tasks cannot tell designs apart
+TINY = {
+    "agentprune": {"iterations": 2, "batch_size": 2},
+    "agentdropout": {"node_iterations": 1, "edge_iterations": 1, "batch_size": 2},
+    "gdesigner": {"iterations": 2, "batch_size": 2},
+    "aflow": {"max_rounds": 2, "validation_tasks": 2},
+    "argdesigner": {"rounds": 1, "tasks_per_round": 2, "samples_per_task": 2, "epochs": 2},
+}
+SOLVER, PROGRAMMER, INSPECTOR = 1, 2, 3  # positions in the math lineup
+
+
+def space() -> Space:
+    profile = simulated.profile()
+    return Space.for_dataset("simulator", profile.levels, profile.default_level)
+
+
+@attrs.frozen
+class Query:
+    input: str
+
+    @property
+    def id(self) -> str:
+        return self.input
+
+
+class ScriptedEnvironment:
+    """A test double of Environment: the reward of a design is `rule(design, query)`."""
+
+    def __init__(self, rule, queries=("a query",), budget=None):
+        self.space, self.rule, self.budget = space(), rule, budget
+        self.tasks = tuple(Query(q) for q in queries)
+        self.spent = Spend()
+
+    def score(self, jobs):
+        if self.budget is not None and self.spent.runs >= self.budget:
+            raise BudgetExhausted("scripted budget")
+        self.spent.runs += len(jobs)
+        self.spent.calls += sum(d.size for d, _ in jobs)
+        return [float(self.rule(design, task.input)) for design, task in jobs]
+
+    def batches_of(self, size, rng):
+        return [rng.choice(self.tasks) for _ in range(size)]
+
+
+def test_agentprune_keeps_the_rewarded_edge_after_pruning():
+    method = load_method("agentprune", {"iterations": 20, "prune_every": 5})
+    env = ScriptedEnvironment(lambda d, q: (SOLVER, INSPECTOR) in d.edges)
+    params = method.train(env, seed=0).params
+    assert params["mask"][SOLVER][INSPECTOR] == 1
+    assert sum(map(sum, params["mask"])) < 12  # pruned from the complete graph's 12
+    best = max((params["logits"][i][j], (i, j)) for i in range(4) for j in range(4) if i != j)
+    assert best[1] == (SOLVER, INSPECTOR)
+
+
+def test_agentdropout_drops_the_agent_whose_edges_cost_reward():
+    def rule(design, query):
+        programmer = design.roles.index("ProgrammingExpert") if "ProgrammingExpert" in \
+            design.roles else None
+        return programmer is None or sum(programmer in e for e in design.edges) <= 1
+
+    params = load_method("agentdropout", {"node_iterations": 15, "edge_iterations": 2}) \
+        .train(ScriptedEnvironment(rule), seed=0).params
+    assert PROGRAMMER not in params["kept"] and INSPECTOR in params["kept"]
+
+
+def test_gdesigner_topology_depends_on_the_query_and_training_changes_the_network():
+    """The query reaches the edge probabilities (two queries, two distributions), and
+    training updates the network. It does NOT yet learn the rewarded edge at this scale
+    (the code's min-max normalisation keeps every edge probability in [0.5, 0.73]):
+    docs/baselines.md says so."""
+    rule = lambda design, query: (SOLVER, INSPECTOR) in design.edges
+    queries = ("an arithmetic question", "a long computation best done with code")
+
+    method = load_method("gdesigner", {"iterations": 30, "batch_size": 8, "lr": 0.05})
+    untrained = method.train(ScriptedEnvironment(rule, queries, budget=0), seed=0).params
+    trained = method.train(ScriptedEnvironment(rule, queries), seed=0).params
+    import torch
+
+    from lemonspec.designers.gdesigner import _inputs, _network
+
+    network = _network(method.settings.dim, method.settings.hidden)
+    network.load_state_dict({k: torch.tensor(v) for k, v in untrained["weights"].items()})
+    with torch.no_grad():
+        first, second = (network(*_inputs(space().lineup, q, method.settings.dim, space()))
+                         for q in queries)
+    assert not torch.allclose(first, second, atol=1e-4)
+    assert trained["weights"] != untrained["weights"]
+
+
+def test_aflow_search_finds_the_rewarded_workflow():
+    def rule(design, query):  # two agents (half the reward), the output raised (all)
+        return (design.size == 2) * (0.5 + 0.5 * (design.levels[design.output] != "small"))
+
+    trained = load_method("aflow", {"max_rounds": 40, "validation_tasks": 1,
+                                    "convergence_rounds": 40}) \
+        .train(ScriptedEnvironment(rule), seed=0)
+    assert trained.params["score"] == 100.0
+    best = trained.params["best"]
+    assert len(best["roles"]) == 2 and best["levels"][best["output"]] != "small"
+
+
+def test_argdesigner_learns_to_write_the_smallest_solving_team():
+    def rule(design, query):  # any team with a MathSolver answering solves it
+        return design.roles[design.output] == "MathSolver"
+
+    method = load_method("argdesigner", {"rounds": 8, "samples_per_task": 6})
+    params = method.train(ScriptedEnvironment(rule), seed=0).params
+    design = method.design(params, space(), "a query", seed=0)
+    assert design.roles == ("MathSolver",) and not design.edges
+
+
+def random_design() -> Design:
+    """The committed Random baseline (examples/baselines/gsm8k/random.lemon) as a design."""
+    team = random_team("gsm8k")
+    index = {agent.name: i for i, agent in enumerate(team.agents)}
+    edges = {(index[up], index[agent.name]) for agent in team.agents for up in agent.after}
+    return Design(tuple(a.role for a in team.agents), ("small",) * len(team.agents), edges,
+                  index[team.output[0]])
+
+
+def held_out_accuracy(designs) -> float:
+    tasks = simulated.training_tasks("test")[:HELD_OUT]
+    env = Environment(space(), tasks, simulated.profile(), seed=99)
+    return sum(env.score(list(zip(designs, tasks)))) / len(tasks)
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_each_designer_trains_on_the_simulator_and_writes_valid_teams(name):
+    method = load_method(name, TINY[name])
+    env = Environment(space(), simulated.training_tasks("train"), simulated.profile(),
+                      budget=60, seed=0)
+    trained = method.train(env, seed=0)
+    assert 0 < env.spent.calls and trained.history
+    for i, task in enumerate(simulated.training_tasks("test")[:3]):
+        text = render(method.design(trained.params, env.space, task.input, seed=i), env.space)
+        compile_text(text, "<designed>", levels=env.space.levels, default_level="small")
+
+
+@pytest.mark.parametrize(("name", "settings"), [
+    ("aflow", {"max_rounds": 12, "validation_tasks": 8}),
+    ("argdesigner", {"rounds": 4}),
+])
+def test_search_and_generation_designers_beat_random_on_held_out_tasks(name, settings):
+    method = load_method(name, settings)
+    env = Environment(space(), simulated.training_tasks("train"), simulated.profile(),
+                      budget=400, seed=0)
+    trained = method.train(env, seed=0)
+    tasks = simulated.training_tasks("test")[:HELD_OUT]
+    designs = [method.design(trained.params, env.space, t.input, seed=i)
+               for i, t in enumerate(tasks)]
+    designed = held_out_accuracy(designs)
+    baseline = held_out_accuracy([random_design()] * HELD_OUT)
+    assert designed > baseline + 0.1, (designed, baseline)
+
+
+def test_budget_counts_paid_calls_and_stops_the_search():
+    env = Environment(space(), simulated.training_tasks("train")[:2], simulated.profile(),
+                      budget=4, seed=0)
+    design = random_design()
+    env.score([(design, env.tasks[0])])
+    paid = env.spent.calls
+    assert paid == design.size
+    env2 = Environment(space(), env.tasks, simulated.profile(), seed=0)
+    env2.score([(design, env.tasks[0]), (design, env.tasks[0])])  # the second is all hits
+    assert env2.spent.calls == design.size and env2.spent.runs == 2
+    with pytest.raises(BudgetExhausted):
+        env.score([(design, env.tasks[1])])
