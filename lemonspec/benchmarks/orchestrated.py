@@ -67,9 +67,17 @@ class WrittenTeam:
 class TeamWriter(Protocol):
     """What writes teams: the embedded model, a saved model or adapter, a remote model."""
 
-    label: str  # for tables: "local", the folder, the model string
-    identity: Mapping[str, Any]  # what identifies its weights, for the run's key
-    decoding: Decoding
+    # Read-only members: the writers are frozen.
+    @property
+    def label(self) -> str:
+        """For tables: "local", the folder, the model string."""
+
+    @property
+    def identity(self) -> Mapping[str, Any]:
+        """What identifies its weights, for the run's key."""
+
+    @property
+    def decoding(self) -> Decoding: ...
 
     def write(self, prompt: str, scope: Any, *, seed: int) -> list[WrittenTeam]:
         """`decoding.samples` teams for one orchestrator prompt."""

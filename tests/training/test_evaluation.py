@@ -47,7 +47,7 @@ def test_the_evaluation_asks_the_policy_what_training_asks_it(tmp_path):
 
 
 def test_benchmark_held_out_items_leave_out_every_training_item(tmp_path, monkeypatch):
-    import lemonspec.benchmarks as benchmarks
+    from lemonspec import benchmarks
 
     # A stand-in for a benchmark file: ten items, one repeating item 1's text under
     # another id (a duplicate question must not leak into the held-out set).
