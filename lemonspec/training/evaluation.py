@@ -16,7 +16,7 @@ for its metrics (broadcast), so that all of them save the best policy together.
 Logged, at the step's number, through the trainer's log callbacks (metrics.jsonl, and
 TensorBoard when installed): eval/accuracy, eval/reward (the training reward of each
 item's team, averaged), eval/valid, eval/tokens_per_query/orchestrator and /workers,
-eval/agents, eval/edges. The best policy by eval/<best_by> (the first to reach the
+eval/agents, eval/edges, eval/seconds. The best policy by eval/<best_by> (the first to reach the
 maximum) is saved to output_dir/best/, and best_eval.json says which step it is. At the
 end, training_curves.png draws the training reward and the eval accuracy.
 Tests: tests/training/test_evaluation.py.
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -147,13 +148,15 @@ class OrchestratedEval(TrainerCallback):
                             max_new_tokens=s.max_new_tokens)
         writer = LocalWriter(model, self.tokenizer, "policy", {"policy": "in memory"}, decoding)
         token = simulator.SAMPLE_KEY.set(EVAL_SAMPLE_KEY)  # asyncio.run copies this context
+        started = time.perf_counter()
         try:
             records = evaluate(writer, self.items, self.profile, family=self.family,
                                seed=self.config.train.seed, scope=self.scope,
                                concurrency=self.config.workers.concurrency)
         finally:
             simulator.SAMPLE_KEY.reset(token)
-        return eval_metrics(records, self.config)
+        return {**eval_metrics(records, self.config),
+                "eval/seconds": round(time.perf_counter() - started, 3)}
 
 
 def draw_curves(folder: Path) -> Path | None:
