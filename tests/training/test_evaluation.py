@@ -106,3 +106,21 @@ def test_without_matplotlib_the_curves_are_skipped_with_one_line(tmp_path, monke
     assert draw_curves(tmp_path) is None
     assert capsys.readouterr().out.count("\n") == 1
     assert not (tmp_path / CURVES_FILE).exists()
+
+
+def test_a_resumed_run_keeps_its_best_and_continues_the_evaluations(tmp_path):
+    from lemonspec.training.session import train
+
+    config = tiny_config(tmp_path, eval={"every": 1, "items": 2, "best_by": "reward"},
+                         train={"max_steps": 2, "save_steps": 1})
+    train(config)
+    before = json.loads((tmp_path / BEST_FILE).read_text())
+    train(config.evolve(train={"max_steps": 3}), resume=True)
+    lines = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    evals = [r for r in lines if "eval/reward" in r]
+    assert [r["step"] for r in evals] == [1, 2, 3]
+    best = json.loads((tmp_path / BEST_FILE).read_text())
+    values = [r["eval/reward"] for r in evals]
+    assert best["metric"] == "eval/reward" and best["value"] == max(values)
+    assert best["step"] == evals[values.index(max(values))]["step"]
+    assert best["value"] >= before["value"]
