@@ -67,9 +67,18 @@ class WrittenTeam:
 class TeamWriter(Protocol):
     """What writes teams: the embedded model, a saved model or adapter, a remote model."""
 
-    label: str  # for tables: "local", the folder, the model string
-    identity: Mapping[str, Any]  # what identifies its weights, for the run's key
-    decoding: Decoding
+    # Read-only members: the writers are frozen.
+    @property
+    def label(self) -> str:
+        """For tables: "local", the folder, the model string."""
+
+    @property
+    def identity(self) -> Mapping[str, Any]:
+        """What identifies its weights, for the run's key."""
+
+    @property
+    def decoding(self) -> Decoding: ...
+
     # Optional: `kind` names the row (default "orchestrator": orchestrator:LABEL), and
     # `reads_query = True` hands `write` the item's own prompt instead of the orchestrator
     # prompt (a designer of lemonspec.designers embeds the query itself).
@@ -249,6 +258,8 @@ class Context:
     seed: int = 0
     trace: Any = None
     bounds: Any = None  # the generation bounds of the scope (default: the grammar's)
+    scope: Any = None  # the whole decision space (default: the family's, with `bounds`);
+    # the trainer passes its own, so the policy is evaluated where it was trained
 
 
 @attrs.frozen
@@ -267,6 +278,8 @@ def prompt_and_scope(item: Item, context: Context) -> tuple[str, Any]:
     levels = tuple(context.profile.levels)
     prompt = orchestrator_prompt(item.prompt, family=context.family,
                                  levels=level_costs(levels))
+    if context.scope is not None:
+        return prompt, context.scope
     options = {} if context.bounds is None else {"bounds": context.bounds}
     return prompt, Scope.for_family(context.family, levels=levels, **options)
 
@@ -395,7 +408,7 @@ def _mean(values: Iterable[Any]) -> float | None:
 
 def evaluate(writer: TeamWriter, items: Iterable[Item], profile: Profile, *,
              family: str | None = None, seed: int = 0, concurrency: int | None = None,
-             trace: Any = None, bounds: Any = None,
+             trace: Any = None, bounds: Any = None, scope: Any = None,
              on_record: Callable[[Mapping[str, Any]], None] = lambda record: None,
              on_written: Callable[[Written], None] = lambda written: None,
              ) -> list[dict[str, Any]]:
@@ -407,7 +420,7 @@ def evaluate(writer: TeamWriter, items: Iterable[Item], profile: Profile, *,
     then), `on_written` each item's teams as they are written (for progress displays). An
     interrupt loses at most the chunk in progress. Call it outside an event loop.
     """
-    context = Context(writer, profile, family, seed, trace, bounds)
+    context = Context(writer, profile, family, seed, trace, bounds, scope)
     bound = concurrency or profile.concurrency
     items = list(items)
     records: dict[str, dict[str, Any]] = {}

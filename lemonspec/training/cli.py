@@ -12,6 +12,7 @@ checkpoint.
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from pathlib import Path
 
@@ -86,6 +87,15 @@ def _summary(session) -> None:
     click.echo(f"worker calls: {stats.calls} ({stats.original.calls} for samples, "
                f"{stats.counterfactual.calls} for counterfactuals: +{extra:.1%})")
     click.echo(f"metrics: {Path(session.config.train.output_dir) / 'metrics.jsonl'}")
+    evals = [log for log in state.log_history if "eval/accuracy" in log]
+    if evals:
+        from lemonspec.training.evaluation import BEST_DIR, BEST_FILE
+
+        last, folder = evals[-1], Path(session.config.train.output_dir)
+        best = json.loads((folder / BEST_FILE).read_text())
+        click.echo(f"held-out eval (step {last['step']}): accuracy {last['eval/accuracy']:.1%}, "
+                   f"valid {last['eval/valid']:.1%}; best {best['metric']} {best['value']:.3f} "
+                   f"at step {best['step']}: {folder / BEST_DIR}")
 
 
 @train.command()

@@ -9,6 +9,7 @@
     [simulator]       the simulated environment (only with workers.profile = "simulator")
     [train]           steps, learning rate, checkpoints, the worker-call budget
     [sft]             the optional warm start (lemonc train sft): where its teams come from
+    [eval]            the trainer evaluates itself on held-out items (present: on)
     [trl]             passed to trl.GRPOConfig (vLLM, DeepSpeed, KL beta, ...); keys checked
 
 Every key and value is checked when the file is read: an unknown key is an error naming the
@@ -377,6 +378,20 @@ class SftConfig:
 
 
 @attrs.frozen
+class EvalConfig:
+    """The orchestrated evaluation of the policy during training (training/evaluation.py):
+    on only when the file has an [eval] table."""
+
+    every: int = _int(0, 0)  # evaluate every this many steps; 0: only at the end
+    items: int = _int(16, 1)  # held-out items, disjoint from the training items
+    # A benchmark's split to draw them from (default: the training split, training items
+    # excluded); the simulator's held-out tasks are the ones after its training tasks.
+    split: str | None = _text(None, optional=True)
+    greedy: bool = _bool(True)  # one greedy team per item, as the paper evaluates
+    best_by: str = _text("accuracy", ("accuracy", "reward"))  # what keeps the best policy
+
+
+@attrs.frozen
 class Config:
     model: ModelConfig = attrs.field(factory=ModelConfig)
     data: DataConfig = attrs.field(factory=DataConfig)
@@ -387,6 +402,7 @@ class Config:
     simulator: SimulatorConfig = attrs.field(factory=SimulatorConfig)
     train: TrainConfig = attrs.field(factory=TrainConfig)
     sft: SftConfig = attrs.field(factory=SftConfig)
+    eval: EvalConfig = attrs.field(factory=EvalConfig)
     trl: Mapping[str, Any] = attrs.field(factory=dict)
     # The tables the file had: which command it is for (COMMAND_TABLES). Not a setting.
     tables: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset, eq=False)
@@ -396,6 +412,11 @@ class Config:
             raise BadValue("engine", "vllm", "rollouts on vLLM need [model] lora = true: the "
                            "server takes each step's adapter, not full weights (TRL's weight "
                            "sync needs CUDA)")
+
+    @property
+    def evaluates(self) -> bool:
+        """The trainer evaluates itself: the file has an [eval] table."""
+        return "eval" in self.tables
 
     def evolve(self, **sections: dict) -> Config:
         """A copy with some keys of some sections replaced: evolve(train={"seed": 1})."""
@@ -415,7 +436,7 @@ class Config:
 SECTIONS = {"model": ModelConfig, "data": DataConfig, "sampling": SamplingConfig,
             "workers": WorkersConfig, "reward": RewardConfig,
             "counterfactual": CounterfactualConfig, "simulator": SimulatorConfig,
-            "train": TrainConfig, "sft": SftConfig, "trl": dict}
+            "train": TrainConfig, "sft": SftConfig, "eval": EvalConfig, "trl": dict}
 
 
 def _section(cls, name: str, table: Mapping[str, Any]):
@@ -490,6 +511,17 @@ def parse_config(data: Mapping[str, Any]) -> Config:
 def _check_together(config: Config) -> None:
     """Rules that span two tables."""
     simulated_data = config.data.dataset == SIMULATOR
+    if config.eval.split is not None:
+        from lemonspec.benchmarks import SPLITS
+
+        if simulated_data:
+            raise ConfigError(f"[eval] split = {show(config.eval.split)}: the simulator has no "
+                              "splits; its held-out tasks follow the training ones (leave "
+                              "split out)")
+        splits = SPLITS.get(config.data.dataset)
+        if splits is not None and config.eval.split not in splits:
+            raise BadValue("[eval] split", config.eval.split,
+                           f"{config.data.dataset} has the splits {', '.join(splits)}")
     simulated_workers = config.workers.profile == SIMULATOR
     if simulated_data != simulated_workers:
         raise ConfigError(

@@ -57,15 +57,17 @@ def team_tokens(run: RunResult) -> int:
     return sum((a.prompt_tokens or 0) + (a.completion_tokens or 0) for a in run.agents)
 
 
-def structure_cost(ir: TeamIR, config: RewardConfig) -> float:
-    edges = sum(len(a.after) for a in ir.agents)
-    return config.agent_weight * len(ir.agents) + config.edge_weight * edges
-
-
 def reward_parts(ir: TeamIR, run: RunResult, correct: bool, config: RewardConfig) -> RewardParts:
-    tokens = team_tokens(run)
+    edges = sum(len(a.after) for a in ir.agents)
+    return counted_parts(correct, team_tokens(run), len(ir.agents), edges, config)
+
+
+def counted_parts(correct: bool, tokens: int, agents: int, edges: int,
+                  config: RewardConfig) -> RewardParts:
+    """The parts of a valid team from its counts (what an evaluation record holds)."""
     efficiency = min(1.0, max(0.0, 1.0 - tokens / config.token_budget))
-    return RewardParts(True, float(correct), efficiency, structure_cost(ir, config), tokens)
+    structure = config.agent_weight * agents + config.edge_weight * edges
+    return RewardParts(True, float(correct), efficiency, structure, tokens)
 
 
 def _part(key: str) -> Callable[..., list[float | None]]:

@@ -26,7 +26,8 @@ def workers(config: Config):
     """(runtime profile, simulator or None)."""
     if config.workers.profile == SIMULATOR:
         sim = Simulator(config.simulator.seed, config.simulator.tasks,
-                        config.simulator.task_types)
+                        config.simulator.task_types,
+                        held_out=config.eval.items if config.evaluates else 0)
         return sim.profile, sim
     from lemonspec.runtime.profiles import load_profile
     from lemonspec.training.config import BadValue, ConfigError
@@ -75,12 +76,22 @@ def build(config: Config, *, resume_step: int = 0, progress: bool = False,
         extra.append(WorkerBudget(rollout, config.train.max_worker_calls))
     if progress:
         extra.append(RichProgress())
+    evaluation = None
+    if config.evaluates:  # last: it sees the budget's stop in the same step
+        from lemonspec.training.evaluation import OrchestratedEval
+        from lemonspec.training.tasks import held_out_items
+
+        evaluation = OrchestratedEval(config, held_out_items(config, tasks, sim), profile,
+                                      tokenizer, resume_step)
+        extra.append(evaluation)
     trainer = LemonGRPOTrainer(
         model=model, reward_funcs=functions, args=grpo_args(config, weights),
         train_dataset=Dataset.from_dict({"prompt": [t.prompt for t in tasks]}),
         processing_class=tokenizer, callbacks=extra, rollout=rollout,
         peft_config=None if hasattr(model, "peft_config") else lora_config(config.model),
     )
+    if evaluation is not None:
+        evaluation.trainer = trainer
     return Session(config, trainer, rollout, sim)
 
 

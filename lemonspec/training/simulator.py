@@ -127,12 +127,16 @@ class Simulator:
 
     _instances = 0
 
-    def __init__(self, seed: int = 0, tasks: int = 64, task_types=None):
+    def __init__(self, seed: int = 0, tasks: int = 64, task_types=None, held_out: int = 0):
         self.seed = seed
         types = [TASK_TYPES[name] for name in (task_types or TASK_TYPES)]
         draw = random.Random(seed)
-        self.tasks = tuple(SimTask(i, types[i % len(types)], draw.randint(10, 999))
-                           for i in range(tasks))
+        # Held-out tasks are drawn after the training ones, from the same stream: adding
+        # them leaves the training tasks as they were, and their indices never meet.
+        every = tuple(SimTask(i, types[i % len(types)], draw.randint(10, 999))
+                      for i in range(tasks + held_out))
+        self.tasks, self.held_out_tasks = every[:tasks], every[tasks:]
+        self._every = every
         self._descriptions = {text: name for name, text in standard_roles().items()}
         Simulator._instances += 1
         self.prefix = f"sim{Simulator._instances}s{seed}"
@@ -169,7 +173,7 @@ class Simulator:
         if len(model.calls) > MAX_RECORDED_CALLS:
             model.calls.clear()
         level = call.model.rsplit("-", 1)[1]
-        task = self.tasks[int(_TASK_TAG.search(call.user).group(1))]
+        task = self._every[int(_TASK_TAG.search(call.user).group(1))]
         role, has_duty = self._role(call.system)
         upstream = [(up_role, self._was_right(text, task))
                     for _, up_role, text in _UPSTREAM.findall(call.user)]

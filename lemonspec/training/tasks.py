@@ -4,12 +4,16 @@ judged. From a benchmark's items or from the simulator."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from lemonspec.orchestrator.prompt import family_of, orchestrator_prompt
 from lemonspec.runtime.answers import Extractor
-from lemonspec.training.config import Config, DataConfig
+from lemonspec.training.config import Config, ConfigError, DataConfig
+
+if TYPE_CHECKING:
+    from lemonspec.benchmarks.datasets import Item
 
 
 @attrs.frozen
@@ -25,7 +29,7 @@ def benchmark_tasks(data: DataConfig) -> list[Task]:
     from lemonspec.benchmarks import load, score
     from lemonspec.benchmarks.scoring import item_extractor
 
-    family = data.family or family_of(data.dataset)
+    family = data.family or family_of(data.dataset)  # = task_family
     tasks = []
     for item in load(data.dataset, data.split, limit=data.limit, seed=data.seed):
         def is_correct(answer, item=item):
@@ -35,6 +39,13 @@ def benchmark_tasks(data: DataConfig) -> list[Task]:
         tasks.append(Task(item.id, orchestrator_prompt(item.prompt, family=family), item.prompt,
                           item_extractor(item), is_correct))
     return unique_prompts(tasks)
+
+
+def task_family(config: Config) -> str | None:
+    """The role pool the orchestrator's prompt offers (training and evaluation alike)."""
+    if config.data.dataset == "simulator":
+        return config.data.family or "math"
+    return config.data.family or family_of(config.data.dataset)
 
 
 def simulator_tasks(simulator, family: str = "math") -> list[Task]:
@@ -60,5 +71,31 @@ def load_tasks(config: Config, simulator=None) -> list[Task]:
     if config.data.dataset == "simulator":
         if simulator is None:
             raise ValueError('data.dataset = "simulator" needs workers.profile = "simulator"')
-        return simulator_tasks(simulator, config.data.family or "math")
+        return simulator_tasks(simulator, task_family(config) or "math")
     return benchmark_tasks(config.data)
+
+
+def held_out_items(config: Config, training: Sequence[Task], simulator=None) -> list[Item]:
+    """[eval] items: the simulator's held-out tasks (drawn after the training ones), or
+    `items` of the benchmark's [eval] split (default: the training split) once every
+    training item is taken out, by id and by text. Never one the trainer sees."""
+    from lemonspec.benchmarks.datasets import Item
+
+    if config.data.dataset == "simulator":
+        if simulator is None:
+            raise ValueError('data.dataset = "simulator" needs workers.profile = "simulator"')
+        candidates = [Item("simulator", f"sim/{t.index}", t.text, str(t.answer), "number")
+                      for t in simulator.held_out_tasks]
+    else:
+        from lemonspec.benchmarks import load
+
+        candidates = load(config.data.dataset, config.eval.split or config.data.split,
+                          seed=config.data.seed)
+    seen_ids = {t.id for t in training}
+    seen_texts = {t.input for t in training}
+    items = [i for i in candidates if i.id not in seen_ids and i.prompt not in seen_texts]
+    if not items:  # only a benchmark: the simulator draws `items` held-out tasks
+        raise ConfigError(f"[eval] no held-out item: every item of {config.data.dataset} "
+                          f"{config.eval.split or config.data.split} is a training item; "
+                          "give [eval] split another split, or lower [data] limit")
+    return items[:config.eval.items]

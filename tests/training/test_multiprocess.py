@@ -51,6 +51,11 @@ def test_two_processes_train_share_their_ledger_checkpoint_once_and_resume(tmp_p
     # Each process paid for its own prompts; the shared ledger counts both processes'
     # calls, so the total exceeds what one process's share of step 1 could be.
     assert steps[0]["workers/total_calls"] > steps[0]["workers/calls"]
+    # The example's [eval]: the main process evaluated once, at the end; all saved best/.
+    evals = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in evals if "eval/accuracy" in e] == [2]
+    assert json.loads((out / "best_eval.json").read_text())["step"] == 2
+    assert (out / "best" / "config.json").is_file()
     ledger = json.loads((out / "checkpoint-2" / "lemon_state.json").read_text())
     assert ledger["stats"]["samples"] == 2 * 2 * 4  # 2 steps x 2 processes x G = 4
 
@@ -58,5 +63,6 @@ def test_two_processes_train_share_their_ledger_checkpoint_once_and_resume(tmp_p
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     steps = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [s["step"] for s in steps if "reward" in s] == [1, 2, 3]
+    assert [s["step"] for s in steps if "eval/accuracy" in s] == [2, 3]
     state = json.loads((out / "checkpoint-3" / "lemon_state.json").read_text())
     assert state["stats"]["samples"] == 3 * 2 * 4

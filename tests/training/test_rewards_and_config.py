@@ -116,6 +116,10 @@ BAD_VALUES = [
     ("model", "init_adapter", '"no/such/folder"', "no adapter or model there"),
     ("simulator", "task_types", '["algebra"]', "is not one of arithmetic"),
     ("simulator", "tasks", "0", "an integer >= 1"),
+    ("eval", "every", "-1", "an integer >= 0"),
+    ("eval", "items", "0", "an integer >= 1"),
+    ("eval", "best_by", '"acuracy"', "did you mean accuracy"),
+    ("eval", "greedy", '"yes"', "true or false"),
 ]
 
 # Whole-file mistakes: (extra TOML text, what the message must say).
@@ -128,6 +132,7 @@ BAD_FILES = [
     ("[sft]\noutput_dir = \"x\"\n", "[sft] source is missing"),
     ("[sft]\nsource = \"teachers\"\n", "did you mean teacher"),
     ("[sft]\nsource = \"teacher\"\n", "needs a LiteLLM model name"),
+    ("[eval]\nsplit = \"test\"\n", "[eval] split = \"test\": the simulator has no splits"),
 ]
 
 
