@@ -105,11 +105,12 @@ def _checked_module(text: str, path: str, levels) -> ast.Module:
 
 
 def legal_edits(text: str, family: str, *, team: str | None = None, levels=DEFAULT_LEVELS,
-                path: str = "<text>") -> list[Edit]:
-    """Every legal application of one edit family to a valid spec (all teams, or `team`)."""
+                path: str = "<text>", module: ast.Module | None = None) -> list[Edit]:
+    """Every legal application of one edit family to a valid spec (all teams, or `team`).
+    `module`: the spec's module as the caller already checked it (it is not checked again)."""
     if family not in FAMILIES:
         raise ValueError(f"unknown edit family {family!r}; the families are {FAMILIES}")
-    module = _checked_module(text, path, levels)
+    module = module or _checked_module(text, path, levels)
     edits = []
     for t in module.teams:
         if team is None or t.name.text == team:

@@ -8,15 +8,16 @@ roles, capacity levels, agent names), which a context-free grammar can do and a 
 otherwise reports after the fact.
 
 `strict_grammar` accepts every formatted single team. `generation_grammar` narrows it further
-for an orchestrator: bounded sizes, one field order, a required `output`, and, given the
-agents a sample has declared so far, references that can only name earlier agents.
+for an orchestrator: bounded sizes, one field order, a required `output`, and agents named
+by position so that every reference can only name an earlier agent (one static grammar per
+scope: no rebuilding while a sample is decoded, and any llguidance server can use it).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import attrs
 
@@ -100,6 +101,8 @@ _FIELD_ORDER = ("duty_field", "capacity_field", "after_field")
 
 # `after` and `vote` lists in lemon.lark, replaced by ordered lists of names in scope.
 _REF_LIST = re.compile(r'agent_ref \("," _sp agent_ref\)\*')
+# The fields of an agent body in lemon.lark, replaced by one run in _FIELD_ORDER.
+_FIELD_RUN = re.compile(r"\(_nl_field _agent_field\)\+")
 
 
 def keywords() -> frozenset[str]:
@@ -137,24 +140,41 @@ class GenerationBounds:
 DEFAULT_BOUNDS = GenerationBounds()
 
 
+def agent_names(count: int) -> tuple[str, ...]:
+    """The names of a generated team's agents, by position: a, b, ..., z, aa, ab, ... (so
+    that a grammar can bind every reference statically: see generation_grammar)."""
+    names = []
+    for position in range(count):
+        name, rest = "", position + 1
+        while rest:  # bijective base 26
+            rest, digit = divmod(rest - 1, 26)
+            name = chr(ord("a") + digit) + name
+        names.append(name)
+    return tuple(names)
+
+
 def generation_grammar(
     *,
     base_roles: Iterable[str] | None = None,
     levels: Iterable[str] | None = None,
-    declared_agents: Sequence[str] | None = None,
+    bind_agents: bool = True,
     bounds: GenerationBounds = DEFAULT_BOUNDS,
 ) -> str:
     """Lark text (for llguidance) for an orchestrator: a subset of `strict_grammar`'s teams.
 
     A team has an optional goal, 1..max_agents agents whose fields come in the order duty,
-    capacity, after (each optional), then an `output`; names are bounded and never keywords;
-    strings are bounded one-line ASCII text with single spaces between words.
+    capacity, after (each optional), then an `output`; strings are bounded one-line ASCII
+    text with single spaces between words; the team's name is bounded and never a keyword.
 
-    `declared_agents`, the agents a partial sample has declared so far in order, binds names
-    to scope: the last of them may only depend on agents before it, every `after` and `vote`
-    list names agents in declaration order without repeats, a further agent gets a fresh
-    name, and `output` names a declared agent. Rebuilt at each declaration, this makes every
-    sample acyclic with all names bound (orchestrator/constraint.py does that).
+    `bind_agents` binds every name statically, so that one context-free grammar (the same
+    for the whole sample, and for any llguidance server) admits only teams whose references
+    are bound and acyclic: the i-th agent is named agent_names()[i]; its `after` list names
+    agents before it, in declaration order, each at most once; `output` names a declared
+    agent, and a `vote` lists declared agents in declaration order. What the model loses:
+    choosing agents' names (a name like `checker` no longer tells later tokens what an agent
+    is for; its role and duty do) and the order of a list. The grammar is an unrolling over
+    positions with O(max_agents) rules. Without binding, agents take any fresh-looking name
+    and lists any names (the compiler then reports unbound names and cycles).
     """
     definitions = _strict_definitions(base_roles, levels, None)
     reserved = "|".join(sorted(keywords()))
@@ -163,19 +183,19 @@ def generation_grammar(
     definitions["NAME"] = f"NAME: /[A-Za-z_][A-Za-z0-9_]{{0,{rest}}}/ & ~/({reserved})/"
     definitions["STRING"] = (f"STRING: {GENERATED_STRING} & "
                              f"/.{{3,{bounds.max_string_chars + 2}}}/")
+    if bind_agents:
+        definitions.update(_bound_team(definitions, bounds))
+        return _join(definitions)
     definitions["team_body"] = ('team_body: "{" _nl_item (goal_field _nl_blank)? agents '
                                 '_nl_blank output_field _nl_close0 "}"')
-    definitions["agent_body"] = 'agent_body: "{" "}" | "{" agent_fields _nl_close1 "}"'
+    definitions["agent_body"] = _one_run_of_fields(definitions["agent_body"], "agent_body",
+                                                   "agent_fields")
     definitions["agent_fields"] = _fields_rule("agent_fields", "after_field")
-    if declared_agents is None:
-        definitions["agents"] = _repeated("agents", "agent", bounds.max_agents)
-        # A list naming more agents than a team can hold is never valid; bounded, it also
-        # keeps every sentence within max_bytes.
-        definitions["after_field"] = _bounded_list(definitions["after_field"],
-                                                   bounds.max_agents - 1)
-        definitions["vote"] = _bounded_list(definitions["vote"], bounds.max_agents)
-    else:
-        definitions.update(_scoped_agents(definitions, tuple(declared_agents), bounds))
+    definitions["agents"] = _repeated("agents", "agent", bounds.max_agents)
+    # A list naming more agents than a team can hold is never valid; bounded, it also
+    # keeps every sentence within max_bytes.
+    definitions["after_field"] = _bounded_list(definitions["after_field"], bounds.max_agents - 1)
+    definitions["vote"] = _bounded_list(definitions["vote"], bounds.max_agents)
     return _join(definitions)
 
 
@@ -211,60 +231,63 @@ def _derive(definition: str, head: str, **replacements: str) -> str:
     return f"{head}:{body}"
 
 
-def _ordered_refs(head: str, names: Sequence[str]) -> dict[str, str]:
-    """`head`: one or more of `names` joined by ", ", in their order, each at most once."""
-    rules = {}
-    for i, name in enumerate(names):
-        alternatives = [_literal(name)]
-        if i + 1 < len(names):
-            alternatives += [f'{_literal(name)} "," _sp {head}_{i + 1}', f"{head}_{i + 1}"]
-        rules[f"{head}_{i}"] = f"{head}_{i}: " + " | ".join(alternatives)
-    rules[head] = f"{head}: {head}_0"
-    return rules
+def _one_run_of_fields(definition: str, head: str, fields: str) -> str:
+    """An agent body under `head` whose run of fields is the rule `fields`."""
+    replaced, count = _FIELD_RUN.subn(fields, _derive(definition, head))
+    assert count == 1, f"no run of agent fields in {definition!r}: lemon.lark changed"
+    return replaced
 
 
-def _scoped_agents(definitions: dict[str, str], declared: tuple[str, ...],
-                   bounds: GenerationBounds) -> dict[str, str]:
-    """Rules for a team whose agents so far are `declared` (see generation_grammar)."""
-    if len(set(declared)) != len(declared) or len(declared) > bounds.max_agents:
-        raise ValueError(f"declared agents must be distinct and at most {bounds.max_agents}")
+def _list_of(definition: str, head: str, refs: str) -> str:
+    """The definition under `head` with its list of agent references replaced by `refs`."""
+    replaced, count = _REF_LIST.subn(refs, _derive(definition, head))
+    assert count == 1, f"no list of agent references in {definition!r}: lemon.lark changed"
+    return replaced
+
+
+def _bound_team(definitions: dict[str, str], bounds: GenerationBounds) -> dict[str, str]:
+    """The rules of a team whose names are bound by position (see generation_grammar).
+
+    refs_to_j is a list of names in declaration order ending with the j-th name;
+    refs_before_m is any such list of names before position m (left-recursive, so the lists
+    of every position share 2 * max_agents rules instead of one set per position)."""
+    names = agent_names(bounds.max_agents)
+    if max(map(len, names)) > bounds.max_name_chars or set(names) & keywords():
+        raise ValueError(f"{bounds.max_agents} agents need names of "
+                         f"{max(map(len, names))} characters; max_name_chars is "
+                         f"{bounds.max_name_chars}")
     rules: dict[str, str] = {}
-    reserved = "|".join(sorted(keywords() | set(declared)))
-    rules["FRESH_NAME"] = f"FRESH_NAME: NAME & ~/({reserved})/"
-    after_all = _scoped_body(definitions, rules, "all", declared)
-    rules["agent"] = _derive(definitions["agent"], "agent", NAME="FRESH_NAME",
-                             agent_body=after_all)
-    if not declared:
-        rules["agents"] = _repeated("agents", "agent", bounds.max_agents)
-        return rules
-    *earlier, current = declared
-    rules["declared_agent"] = _derive(definitions["agent"], "declared_agent",
-                                      NAME=f"({_alternatives(declared)})",
-                                      agent_body=after_all)
-    rules["current_agent"] = _derive(definitions["agent"], "current_agent",
-                                     NAME=_literal(current),
-                                     agent_body=_scoped_body(definitions, rules, "earlier",
-                                                             earlier))
-    before = "declared_agent _nl_blank " * len(earlier)
-    fresh = bounds.max_agents - len(declared)
-    more = f" (_nl_blank agent){{0,{fresh}}}" if fresh else ""
-    rules["agents"] = f"agents: {before}current_agent{more}"
-    rules["agent_ref"] = f"agent_ref: {_alternatives(declared)}"
-    rules.update(_ordered_refs("declared_refs", declared))
-    rules["vote"] = _REF_LIST.sub("declared_refs", definitions["vote"])
+    for j, name in enumerate(names):
+        rules[f"refs_to_{j}"] = (f"refs_to_{j}: {_literal(name)}" if j == 0 else
+                                 f'refs_to_{j}: {_literal(name)} | refs_before_{j} "," _sp '
+                                 f"{_literal(name)}")
+        rules[f"refs_before_{j + 1}"] = (f"refs_before_{j + 1}: refs_to_{j}" if j == 0 else
+                                         f"refs_before_{j + 1}: refs_before_{j} | refs_to_{j}")
+    for i, name in enumerate(names):
+        after = None
+        if i:  # the first agent depends on nobody
+            after = f"after_{i}"
+            rules[after] = _list_of(definitions["after_field"], after, f"refs_before_{i}")
+        rules[f"fields_{i}"] = _fields_rule(f"fields_{i}", after)
+        rules[f"body_{i}"] = _one_run_of_fields(definitions["agent_body"], f"body_{i}",
+                                                f"fields_{i}")
+        rules[f"agent_{i}"] = _derive(definitions["agent"], f"agent_{i}", NAME=_literal(name),
+                                      agent_body=f"body_{i}")
+        # A team of i + 1 agents ends with an output naming one of them.
+        declared = i + 1
+        rules[f"vote_{declared}"] = _list_of(definitions["vote"], f"vote_{declared}",
+                                             f"refs_before_{declared}")
+        rules[f"output_rule_{declared}"] = _derive(
+            definitions["output_rule"], f"output_rule_{declared}",
+            agent_ref=f"({_alternatives(names[:declared])})", vote=f"vote_{declared}")
+        rules[f"output_{declared}"] = _derive(definitions["output_field"], f"output_{declared}",
+                                              output_rule=f"output_rule_{declared}")
+        last = declared == len(names)
+        rest = f"output_{declared}" if last else f"(output_{declared} | agents_{i + 1})"
+        rules[f"agents_{i}"] = f"agents_{i}: agent_{i} _nl_blank {rest}"
+    rules["team_body"] = ('team_body: "{" _nl_item (goal_field _nl_blank)? agents_0 '
+                          '_nl_close0 "}"')
+    for unused in ("agent", "agent_body", "after_field", "vote", "output_field", "output_rule",
+                   "agent_ref", "_team_item"):
+        definitions.pop(unused)
     return rules
-
-
-def _scoped_body(definitions, rules: dict[str, str], scope: str, names: Sequence[str]) -> str:
-    """Adds an agent body whose `after` names only `names` (or has no `after`); its head."""
-    head = f"{scope}_agent_body"
-    after = None
-    if names:
-        after = f"{scope}_after"
-        rules.update(_ordered_refs(f"{scope}_refs", names))
-        rules[after] = _REF_LIST.sub(f"{scope}_refs",
-                                     _derive(definitions["after_field"], after))
-        assert rules[after] != _derive(definitions["after_field"], after)
-    rules[f"{scope}_fields"] = _fields_rule(f"{scope}_fields", after)
-    rules[head] = _derive(definitions["agent_body"], head, agent_fields=f"{scope}_fields")
-    return head

@@ -1,40 +1,33 @@
 """The grammar constraint of one sample: an llguidance matcher over the generation grammar
 (grammar/variants.py), which gives the tokens allowed next and says when the team is done.
 
-Scope binding goes beyond what one context-free grammar can say: names must be bound and the
-graph acyclic. Each time the sample declares an agent, its matcher is replaced by one for
-the grammar specialised to the agents declared so far (in which `after` can name only
-earlier agents), fast-forwarded over the tokens already generated. That happens a few times
-per sample and costs about a millisecond each.
+The grammar binds names statically (agents are named by position, references can only name
+earlier agents), so one grammar serves a whole sample: it is compiled once per scope and
+each sample starts from a copy of that matcher.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 
 import attrs
 import llguidance
 import llguidance.hf
+import numpy as np
 import torch
 
 from lemonspec.compiler.stdlib import role_pool, standard_roles
 from lemonspec.compiler.unit import DEFAULT_LEVELS
-from lemonspec.grammar.layout import INDENT, KEYWORDS
 from lemonspec.grammar.variants import DEFAULT_BOUNDS, GenerationBounds, generation_grammar
-
-# An agent declaration as the canonical layout prints it, complete once its `:` is written.
-AGENT_DECLARATION = re.compile(
-    rf"^{INDENT}{KEYWORDS['AGENT']}([A-Za-z_][A-Za-z0-9_]*):", re.MULTILINE)
-
 
 _optional_tuple = attrs.converters.optional(tuple)
 
 
 @attrs.frozen
 class Scope:
-    """What a generated team may name. None admits any name; bind_agents makes references
-    name only agents declared before them (so samples are acyclic and fully bound)."""
+    """What a generated team may name. None admits any base role or level; bind_agents names
+    agents by position and lets references name only agents declared before them (so samples
+    are acyclic and fully bound); without it agents take any name (an ablation)."""
 
     base_roles: tuple[str, ...] | None = attrs.field(default=None, converter=_optional_tuple)
     levels: tuple[str, ...] | None = attrs.field(default=None, converter=_optional_tuple)
@@ -47,17 +40,16 @@ class Scope:
         roles = role_pool(family) if family else tuple(standard_roles())
         return cls(roles, levels, **options)
 
-    def grammar(self, declared: tuple[str, ...] | None = None) -> str:
-        """The generation grammar; `declared` (the agents so far) only when binding."""
-        return generation_grammar(base_roles=self.base_roles, levels=self.levels,
-                                  declared_agents=declared, bounds=self.bounds)
+    def grammar(self) -> str:
+        """The generation grammar of this scope (Lark text for llguidance), cached."""
+        return _grammar(self)
 
     def max_tokens(self) -> int:
         """Enough new tokens for any sentence to finish (a token is at least one byte)."""
         return self.bounds.max_bytes(base_roles=self.base_roles, levels=self.levels)
 
 
-UNRESTRICTED = Scope()  # any names, agents bound
+UNRESTRICTED = Scope()  # any base role or level; agents bound
 
 
 @attrs.frozen(eq=False)
@@ -89,37 +81,38 @@ def vocabulary(tokenizer) -> Vocabulary:
     return found
 
 
+@functools.lru_cache(maxsize=64)
+def _grammar(scope: Scope) -> str:
+    return generation_grammar(base_roles=scope.base_roles, levels=scope.levels,
+                              bind_agents=scope.bind_agents, bounds=scope.bounds)
+
+
 class MatcherFactory:
-    """Fresh matchers for one scope, each grammar compiled once and then copied."""
+    """Fresh matchers for one scope: its grammar is compiled once, then copied."""
 
     def __init__(self, vocab: Vocabulary, scope: Scope):
         self.vocab, self.scope = vocab, scope
-        self._compiled: dict[tuple[str, ...] | None, llguidance.LLMatcher] = {}
+        grammar = llguidance.LLMatcher.grammar_from_lark(scope.grammar())
+        self._compiled = llguidance.LLMatcher(vocab.ll_tokenizer, grammar, log_level=0)
+        if self._compiled.is_error():
+            raise ValueError(f"the generation grammar does not compile: "
+                             f"{self._compiled.get_error()}")
 
-    def matcher(self, declared: tuple[str, ...] | None) -> llguidance.LLMatcher:
-        if declared not in self._compiled:
-            grammar = llguidance.LLMatcher.grammar_from_lark(_cached_grammar(self.scope, declared))
-            compiled = llguidance.LLMatcher(self.vocab.ll_tokenizer, grammar, log_level=0)
-            if compiled.is_error():
-                raise ValueError(f"the generation grammar does not compile: {compiled.get_error()}")
-            self._compiled[declared] = compiled
-        return self._compiled[declared].deep_copy()
+    def matcher(self) -> llguidance.LLMatcher:
+        return self._compiled.deep_copy()
 
 
-@functools.lru_cache(maxsize=256)
-def _cached_grammar(scope: Scope, declared: tuple[str, ...] | None) -> str:
-    return scope.grammar(declared)
+@functools.lru_cache(maxsize=64)
+def matcher_factory(vocab: Vocabulary, scope: Scope) -> MatcherFactory:
+    """The MatcherFactory of a scope, compiled once per process."""
+    return MatcherFactory(vocab, scope)
 
 
 class GrammarConstraint:
-    """The matcher of one sample; rebuilt at each agent declaration when binding names."""
+    """The matcher of one sample."""
 
     def __init__(self, factory: MatcherFactory):
-        self._factory = factory
-        self._binding = factory.scope.bind_agents
-        self._declared: tuple[str, ...] = ()
-        self._tokens: list[int] = []
-        self._matcher = factory.matcher(self._declared if self._binding else None)
+        self._matcher = factory.matcher()
 
     @property
     def done(self) -> bool:
@@ -130,19 +123,16 @@ class GrammarConstraint:
         row_mask = bitmask[row]
         self._matcher.unsafe_compute_mask_ptr(row_mask.data_ptr(), row_mask.numel() * 4)
 
-    def consume(self, token: int, text: str, piece: str) -> None:
-        """Advances over `token`; `text` is the sample so far and `piece` the characters
-        this token completed."""
-        self._tokens.append(token)
+    def consume(self, token: int) -> None:
         if not self._matcher.consume_token(token):
             raise RuntimeError(f"token {token} was masked out: {self._matcher.get_error()}")
-        if self._binding and ":" in piece:
-            declared = tuple(AGENT_DECLARATION.findall(text))
-            if declared != self._declared:
-                self._rebind(declared)
 
-    def _rebind(self, declared: tuple[str, ...]) -> None:
-        matcher = self._factory.matcher(declared)
-        if not matcher.consume_tokens(self._tokens):
-            raise RuntimeError(f"scope grammar rejects the sample so far: {matcher.get_error()}")
-        self._matcher, self._declared = matcher, declared
+
+def allowed_tokens(constraints, vocab_size: int) -> np.ndarray:
+    """(rows, vocab_size) bool: the tokens each constraint's grammar admits next."""
+    bitmask = torch.zeros((len(constraints), (vocab_size + 31) // 32), dtype=torch.int32)
+    for row, constraint in enumerate(constraints):
+        constraint.fill_mask(bitmask, row)
+    # Token t is bit t % 32 of word t // 32; words are little-endian int32.
+    bits = np.unpackbits(bitmask.numpy().view(np.uint8), axis=1, bitorder="little")
+    return bits[:, :vocab_size].astype(bool)

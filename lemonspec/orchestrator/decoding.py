@@ -16,7 +16,6 @@ import time
 from collections.abc import Sequence
 
 import attrs
-import numpy as np
 import torch
 
 from lemonspec.orchestrator.batch import Batch, prefill
@@ -26,6 +25,8 @@ from lemonspec.orchestrator.constraint import (
     MatcherFactory,
     Scope,
     Vocabulary,
+    allowed_tokens,
+    matcher_factory,
     vocabulary,
 )
 from lemonspec.orchestrator.offsets import TextAssembler
@@ -49,6 +50,10 @@ class Sample:
     # The model's own log-probability of each token (raw logits, no mask, temperature 1):
     # what a trainer recomputes for the same tokens.
     logprobs: tuple[float, ...] | None = None
+    # chosen[i]: the grammar allowed several tokens at step i, so token i was a decision of
+    # the model; False: the grammar forced it (the only token allowed). Unconstrained
+    # samples chose every token. What the trainer's loss mask is made of (no replay).
+    chosen: tuple[bool, ...] | None = None
 
 
 @attrs.frozen
@@ -108,7 +113,7 @@ def decode(model, tokenizer, prompts: Sequence[str], *, num_samples: int = 1,
                           else UNCONSTRAINED_MAX_TOKENS)
     texts = [chat_prompt(tokenizer, p) if chat else p for p in prompts]
     prompt_ids = [tokenizer.encode(t, add_special_tokens=False) for t in texts]
-    factories = {s: MatcherFactory(vocab, s) for s in scopes} if constrained else {}
+    factories = {s: matcher_factory(vocab, s) for s in scopes} if constrained else {}
     waiting = _Waiting(prompt_ids, num_samples, [factories.get(s) for s in scopes])
     sampler = _Sampler(vocab, vocab.eos_ids | _eos_ids(model), temperature, top_p,
                        max_new_tokens, torch.Generator().manual_seed(seed))
@@ -119,6 +124,18 @@ def decode(model, tokenizer, prompts: Sequence[str], *, num_samples: int = 1,
             steps.append(sampler.step(model, batch, rows))
     samples = tuple(row.sample(prompt_ids[row.prompt_index], constrained) for row in rows)
     return Decoded(samples, waiting.prefill_seconds, tuple(steps))
+
+
+def forced_sample(tokenizer, token_ids: Sequence[int], scope: Scope = UNRESTRICTED) -> Sample:
+    """The constrained Sample the decoder would return had the model chosen `token_ids`
+    (with their `chosen` marks as the decoder records them); no model runs. For tests and
+    measurements over given texts; raises RuntimeError on a token the grammar rejects."""
+    vocab = vocabulary(tokenizer)
+    row = _Row(0, GrammarConstraint(matcher_factory(vocab, scope)))
+    for token in token_ids:
+        [allowed] = allowed_tokens([row.constraint], vocab.size)
+        row.add(token, 0.0, vocab.token_bytes[token], bool(allowed.sum() > 1))
+    return attrs.evolve(row.sample([], True), logprobs=None)
 
 
 class _Waiting:
@@ -178,22 +195,25 @@ class _Row:
         self.constraint = constraint
         self.tokens: list[int] = []
         self.logprobs: list[float] = []
+        self.chosen: list[bool] = []
         self.assembler = TextAssembler()
         self.finish_reason: str | None = None
 
-    def add(self, token: int, logprob: float, data: bytes) -> None:
+    def add(self, token: int, logprob: float, data: bytes, chosen: bool) -> None:
         self.tokens.append(token)
         self.logprobs.append(logprob)
-        piece = self.assembler.add(data)
+        self.chosen.append(chosen)
+        self.assembler.add(data)
         if self.constraint:
-            self.constraint.consume(token, self.assembler.text, piece)
+            self.constraint.consume(token)
             if self.constraint.done:
                 self.finish_reason = "grammar"
 
     def sample(self, prompt_ids: list[int], constrained: bool) -> Sample:
         text, offsets = self.assembler.finish()
         return Sample(text, tuple(self.tokens), offsets, tuple(prompt_ids), constrained,
-                      self.finish_reason or "length", self.prompt_index, tuple(self.logprobs))
+                      self.finish_reason or "length", self.prompt_index, tuple(self.logprobs),
+                      tuple(self.chosen))
 
 
 @attrs.frozen
@@ -213,17 +233,21 @@ class _Sampler:
         normaliser = logits.logsumexp(-1)  # of the model's own distribution, for logprobs
         logits[:, self.vocab.size:] = float("-inf")  # embedding rows past the vocabulary
         constrained, constraint_seconds = active[0].constraint is not None, 0.0
+        choices = [True] * len(active)  # without a grammar every token is the model's choice
         if constrained:
             masking = time.perf_counter()
-            logits = logits.masked_fill(~_allowed_tokens(active, self.vocab.size,
-                                                         logits.shape[1]), float("-inf"))
+            allowed = allowed_tokens([row.constraint for row in active], self.vocab.size)
+            choices = (allowed.sum(1) > 1).tolist()
+            mask = torch.zeros(logits.shape, dtype=torch.bool)
+            mask[:, :self.vocab.size] = torch.from_numpy(allowed)
+            logits = logits.masked_fill(~mask, float("-inf"))
             constraint_seconds += time.perf_counter() - masking
         tokens = _sample(logits, self.temperature, self.top_p, self.generator)
         logprobs = (batch.logits.gather(-1, tokens[:, None]).squeeze(-1) - normaliser).tolist()
         adding = time.perf_counter()
-        kept = [position for position, (row, token, logprob)
-                in enumerate(zip(active, tokens.tolist(), logprobs))
-                if self._add(row, token, logprob)]
+        kept = [position for position, (row, token, logprob, chosen)
+                in enumerate(zip(active, tokens.tolist(), logprobs, choices))
+                if self._add(row, token, logprob, chosen)]
         constraint_seconds += time.perf_counter() - adding if constrained else 0.0
         decoded = len(active)
         batch.keep(kept)
@@ -231,25 +255,13 @@ class _Sampler:
             batch.advance(model, tokens[kept])
         return Step(decoded, time.perf_counter() - started, constraint_seconds)
 
-    def _add(self, row: _Row, token: int, logprob: float) -> bool:
+    def _add(self, row: _Row, token: int, logprob: float, chosen: bool) -> bool:
         """Adds the token to the row; whether the row goes on."""
         if row.constraint is None and token in self.stop_ids:
             row.finish_reason = "eos"
             return False
-        row.add(token, logprob, self.vocab.token_bytes[token])
+        row.add(token, logprob, self.vocab.token_bytes[token], chosen)
         return row.finish_reason is None and len(row.tokens) < self.max_new_tokens
-
-
-def _allowed_tokens(active: list[_Row], vocab_size: int, width: int) -> torch.Tensor:
-    """(rows, width) bool: the tokens each row's grammar admits next."""
-    bitmask = torch.zeros((len(active), (vocab_size + 31) // 32), dtype=torch.int32)
-    for position, row in enumerate(active):
-        row.constraint.fill_mask(bitmask, position)
-    # Token t is bit t % 32 of word t // 32; words are little-endian int32.
-    bits = np.unpackbits(bitmask.numpy().view(np.uint8), axis=1, bitorder="little")
-    allowed = torch.zeros((len(active), width), dtype=torch.bool)
-    allowed[:, :vocab_size] = torch.from_numpy(bits[:, :vocab_size].astype(bool))
-    return allowed
 
 
 def _sample(logits: torch.Tensor, temperature: float, top_p: float, generator) -> torch.Tensor:

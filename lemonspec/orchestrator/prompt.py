@@ -18,7 +18,7 @@ import attrs
 from lemonspec.compiler.stdlib import ROLE_POOLS, standard_roles
 from lemonspec.compiler.unit import DEFAULT_LEVELS
 
-PROMPT_VERSION = "v1"
+PROMPT_VERSION = "v2"
 TEMPLATE_FILE = f"orchestrator_{PROMPT_VERSION}.txt"
 DEFAULT_FAMILY = "math"  # whose example team a task of no known family is shown
 

@@ -1,8 +1,8 @@
 """Orchestrators behind an API, through LiteLLM.
 
 A server that takes a grammar decodes under the same generation grammar as the local
-sampler (without agent binding, which needs per-step rebuilds a server cannot do, so the
-compiler still reports unbound names and cycles). vLLM's OpenAI-compatible server takes it
+sampler, agent binding included (the binding is static: agents are named by position and
+references can only name earlier ones), so its teams are valid by construction. vLLM's OpenAI-compatible server takes it
 as `structured_outputs: {"grammar": ...}` (v0.12 and later) or `guided_grammar` (earlier);
 both are sent, each version ignores the other. The server must decode with the llguidance
 backend (`--structured-outputs-config.backend guidance`, formerly
@@ -37,9 +37,15 @@ def accepts_grammar(model: str) -> bool:
     return model.startswith(GRAMMAR_PROVIDERS)
 
 
+def server_grammar(scope: Scope) -> str:
+    """The exact grammar text a server decodes under: the scope's generation grammar, with
+    the `%llguidance {}` line that marks it as llguidance's Lark (not GBNF)."""
+    return "%llguidance {}\n" + scope.grammar()
+
+
 def grammar_body(scope: Scope) -> dict:
     """The request fields that carry the generation grammar to a vLLM server."""
-    grammar = "%llguidance {}\n" + scope.grammar(None)  # marks it as Lark, not GBNF
+    grammar = server_grammar(scope)
     return {"structured_outputs": {"grammar": grammar}, "guided_grammar": grammar}
 
 

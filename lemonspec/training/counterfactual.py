@@ -2,9 +2,10 @@
 
 For a valid sampled spec, one edit family is drawn by the adaptive `FamilySampler` among the
 families that have a legal application to it, then one of that family's legal applications
-uniformly at random (compiler/edits.py). The rollout re-executes the edited spec through the
-node cache and computes Delta = R(original) - R(edited); `span_credit` puts lambda * Delta on
-exactly the tokens of the edited field in the original sample.
+uniformly at random (compiler/edits.py); the chosen edit carries the span its credit goes to
+(training/alignment.py, `credited_span`). The rollout re-executes the edited spec through the
+node cache and computes Delta = R(original) - R(edited); `alignment.token_credit` puts
+lambda * Delta on the tokens of that span in the original sample.
 
 The sampler: P(family) = floor + (1 - n * floor) * m_f / sum(m) over the n available
 families, where m_f is the family's running mean |Delta| (an exponential moving average).
@@ -19,8 +20,9 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
+from lemonspec.compiler import ast
 from lemonspec.compiler.edits import Edit, legal_edits
-from lemonspec.training.alignment import Offsets, token_mask
+from lemonspec.training.alignment import credited_span
 from lemonspec.training.config import CounterfactualConfig
 
 
@@ -74,21 +76,20 @@ class ChosenEdit:
     family: str
     edit: Edit
     probabilities: Mapping[str, float]  # of each available family when it was chosen
+    span: tuple[int, int]  # the characters of the original whose tokens get the credit
 
 
-def choose_edit(text: str, sampler: FamilySampler, rng: random.Random, *,
+def choose_edit(text: str, module: ast.Module, sampler: FamilySampler, rng: random.Random, *,
                 levels: Sequence[str]) -> ChosenEdit | None:
-    """One legal edit of a valid spec: a family by the sampler, then an application of it
-    uniformly at random. None when no enabled family applies (e.g. one agent, no fields)."""
-    legal = {f: legal_edits(text, f, levels=tuple(levels)) for f in sampler.families}
+    """One legal edit of a valid spec (`module`: its checked module, a single team): a
+    family by the sampler, then an application of it uniformly at random. None when no
+    enabled family applies (e.g. one agent, no fields)."""
+    legal = {f: legal_edits(text, f, levels=tuple(levels), module=module)
+             for f in sampler.families}
     available = [f for f, edits in legal.items() if edits]
     probabilities = sampler.probabilities(available)
     family = sampler.choose(available, rng)
     if family is None:
         return None
-    return ChosenEdit(family, rng.choice(legal[family]), probabilities)
-
-
-def span_credit(span: tuple[int, int], offsets: Offsets, value: float) -> list[float]:
-    """`value` on every token of the span, 0 elsewhere: the per-token extra advantage."""
-    return [value if inside else 0.0 for inside in token_mask(*span, offsets)]
+    edit = rng.choice(legal[family])
+    return ChosenEdit(family, edit, probabilities, credited_span(edit, module.team(edit.team)))

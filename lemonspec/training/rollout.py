@@ -7,15 +7,17 @@ that TRL forwards to the reward functions and merges into the batch rows:
 
     lemon_reward_parts  success / efficiency / structure / invalid (rewards.py)
     lemon_reward        the total reward R (the same sum TRL forms from the parts)
-    lemon_credit        per-token extra advantage: lambda * Delta on the edited span, else 0
+    lemon_credit        per-token extra advantage: lambda * Delta on the edit's credited span
+                        (alignment.token_credit), else 0
     env_mask            1 on tokens the model chose, 0 on tokens the grammar forced (TRL
-                        leaves env_mask == 0 tokens out of the loss)
+                        leaves env_mask == 0 tokens out of the loss): the decoder's
+                        `Sample.chosen`, recorded as it sampled (nothing is replayed)
 
-Per step it does, for each sample: check the spec (an invalid one gets the fixed penalty);
-compile and run it through the runtime with a node cache shared by the step; score it; and,
-with the counterfactual on, apply one edit (counterfactual.py), run the edited spec with the
-same cache and sample index (so only the edited agent and its descendants call a worker),
-and set Delta = R(original) - R(edited). Sampling, edit choice and every seed derive from
+Per step it does, for each sample: check the spec once (an invalid one gets the fixed
+penalty); compile and run it through the runtime with a node cache shared by the step; score
+it; and, with the counterfactual on, apply one edit, which carries the span its credit goes
+to (counterfactual.py), run the edited spec with the same cache and sample index (so only
+the edited agent and its descendants call a worker), and set Delta = R(original) - R(edited). Sampling, edit choice and every seed derive from
 (train seed, step, sample), and the family sampler is updated in sample order after the step,
 so a resumed run replays the same step exactly.
 """
@@ -29,21 +31,18 @@ import random
 from collections.abc import Sequence
 
 import attrs
-import numpy as np
-import torch
 
-from lemonspec.compiler.driver import check_text, lower
-from lemonspec.orchestrator.constraint import GrammarConstraint, MatcherFactory, Scope, vocabulary
+from lemonspec.compiler.driver import CheckResult, check_text, lower
+from lemonspec.orchestrator.constraint import Scope
 from lemonspec.orchestrator.decoding import Sample, sample_specs
-from lemonspec.orchestrator.offsets import TextAssembler
 from lemonspec.runtime.cache import MemoryCache
 from lemonspec.runtime.executor import run_team
 from lemonspec.runtime.profiles import Profile
 from lemonspec.runtime.results import RunResult
 from lemonspec.training import simulator
-from lemonspec.training.alignment import credited_span
+from lemonspec.training.alignment import token_credit
 from lemonspec.training.config import Config
-from lemonspec.training.counterfactual import ChosenEdit, FamilySampler, choose_edit, span_credit
+from lemonspec.training.counterfactual import ChosenEdit, FamilySampler, choose_edit
 from lemonspec.training.rewards import INVALID, PARTS_FIELD, RewardParts, reward_parts
 from lemonspec.training.tasks import Task
 
@@ -75,7 +74,7 @@ class Spend:
 class EditOutcome:
     family: str
     detail: str
-    span: tuple[int, int]
+    span: tuple[int, int]  # the credited characters of the original (ChosenEdit.span)
     reward: float  # R(edited)
     delta: float  # R(original) - R(edited)
     spend: Spend  # what re-running the edited spec cost
@@ -128,21 +127,13 @@ def make_scope(config: Config) -> Scope:
     return Scope(base_roles=roles, levels=s.levels, bind_agents=True, bounds=bounds)
 
 
-def decision_mask(sample: Sample, factory: MatcherFactory) -> list[int]:
-    """1 for each token the model chose among several the grammar allowed, 0 for a token
-    that was the only one allowed (replays the sample's grammar constraint)."""
-    vocab = factory.vocab
-    constraint = GrammarConstraint(factory)
-    assembler = TextAssembler()
-    bitmask = torch.zeros((1, (vocab.size + 31) // 32), dtype=torch.int32)
-    mask = []
-    for token in sample.token_ids:
-        constraint.fill_mask(bitmask, 0)
-        bits = np.unpackbits(bitmask.numpy().view(np.uint8), bitorder="little")[:vocab.size]
-        mask.append(int(bits.sum() > 1))
-        piece = assembler.add(vocab.token_bytes[token])
-        constraint.consume(token, assembler.text, piece)
-    return mask
+def decision_mask(sample: Sample) -> list[int]:
+    """TRL's env_mask of a sample: 1 for each token the model chose among several the
+    grammar allowed, 0 for a forced token, as the decoder recorded it (Sample.chosen)."""
+    if sample.chosen is None:
+        raise ValueError("the sample carries no chosen/forced marks: it was not decoded by "
+                         "orchestrator.decoding (or set sampling.mask_forced_tokens = false)")
+    return [int(c) for c in sample.chosen]
 
 
 class LemonRollout:
@@ -154,7 +145,6 @@ class LemonRollout:
         self.scope = make_scope(config)
         self.sampler = FamilySampler.from_config(config.counterfactual)
         self.stats = RolloutStats()
-        self._factory: MatcherFactory | None = None
         self.last: tuple[list[Sample], list[Outcome]] = ([], [])  # the last step, to inspect
 
     # ---- TRL's interface ------------------------------------------------------------------
@@ -192,11 +182,6 @@ class LemonRollout:
                                     scope=self.scope, seed=derived_seed(seed, index))
         return samples
 
-    def factory(self) -> MatcherFactory:
-        if self._factory is None:
-            self._factory = MatcherFactory(vocabulary(self.tokenizer), self.scope)
-        return self._factory
-
     def trl_fields(self, samples: list[Sample], outcomes: list[Outcome]) -> dict:
         reward = self.config.reward
         fields = {
@@ -208,14 +193,14 @@ class LemonRollout:
             CREDIT_FIELD: [self.credit(s, o) for s, o in zip(samples, outcomes)],
         }
         if self.config.sampling.mask_forced_tokens and self.config.sampling.constrained:
-            fields["env_mask"] = [decision_mask(s, self.factory()) for s in samples]
+            fields["env_mask"] = [decision_mask(s) for s in samples]
         return fields
 
     def credit(self, sample: Sample, outcome: Outcome) -> list[float]:
         if outcome.edit is None or not self.config.counterfactual.enabled:
             return [0.0] * len(sample.token_ids)
         value = self.config.counterfactual.lam * outcome.edit.delta
-        return span_credit(outcome.edit.span, sample.token_offsets, value)
+        return token_credit(outcome.edit.span, sample.token_offsets, value)
 
     # ---- execution --------------------------------------------------------------------------
 
@@ -223,8 +208,9 @@ class LemonRollout:
                  keys: Sequence[str]) -> list[Outcome]:
         """Run every sample (and its counterfactual); then update the family sampler in
         sample order, so the result does not depend on which run finished first."""
-        edits = [self._choose_edit(s.text, k) for s, k in zip(samples, keys)]
-        outcomes = asyncio.run(self._evaluate_all(tasks, samples, keys, edits))
+        checked = [self._check(s.text) for s in samples]  # the one check of each sample
+        edits = [self._choose_edit(s.text, c, k) for s, c, k in zip(samples, checked, keys)]
+        outcomes = asyncio.run(self._evaluate_all(tasks, checked, keys, edits))
         for outcome in outcomes:
             self.stats.original += outcome.spend
             self.stats.samples += 1
@@ -233,16 +219,16 @@ class LemonRollout:
                 self.sampler.update(outcome.edit.family, outcome.edit.delta)
         return outcomes
 
-    def _choose_edit(self, text: str, key: str) -> ChosenEdit | None:
+    def _choose_edit(self, text: str, checked: CheckResult, key: str) -> ChosenEdit | None:
         if not (self.config.counterfactual.enabled and self.sampler.families):
             return None
-        if not self._check(text).ok:
+        if not checked.ok:
             return None
         gate = random.Random(derived_seed(self.config.train.seed, "gate", key))
         if gate.random() >= self.config.counterfactual.edit_fraction:
             return None
         rng = random.Random(derived_seed(self.config.train.seed, "edit", key))
-        return choose_edit(text, self.sampler, rng, levels=self.profile.levels)
+        return choose_edit(text, checked.module, self.sampler, rng, levels=self.profile.levels)
 
     def _check(self, text: str):
         """The checker with the workers' levels; an agent without a capacity gets the
@@ -250,18 +236,17 @@ class LemonRollout:
         return check_text(text, levels=self.profile.levels,
                           default_level=self.profile.default_level)
 
-    async def _evaluate_all(self, tasks, samples, keys, edits) -> list[Outcome]:
+    async def _evaluate_all(self, tasks, checked, keys, edits) -> list[Outcome]:
         cache = MemoryCache()  # one per step: an edit reuses its original's agents
         limiter = asyncio.Semaphore(self.config.workers.concurrency)
-        jobs = [self._evaluate(task, sample.text, index, key, edit, cache, limiter)
-                for index, (task, sample, key, edit) in enumerate(zip(tasks, samples, keys,
+        jobs = [self._evaluate(task, result, index, key, edit, cache, limiter)
+                for index, (task, result, key, edit) in enumerate(zip(tasks, checked, keys,
                                                                       edits))]
         return list(await asyncio.gather(*jobs))
 
-    async def _evaluate(self, task: Task, text: str, index: int, key: str,
+    async def _evaluate(self, task: Task, checked: CheckResult, index: int, key: str,
                         chosen: ChosenEdit | None, cache, limiter) -> Outcome:
         simulator.SAMPLE_KEY.set(key)  # this task's own context: see simulator.py
-        checked = self._check(text)
         if not checked.ok:
             return Outcome(INVALID, INVALID.total(self.config.reward), Spend(),
                            error=checked.errors[0].message)
@@ -275,8 +260,7 @@ class LemonRollout:
         edited_ir = lower(self._check(chosen.edit.text))
         edited_parts, edited_run = await self._score(edited_ir, task, index, cache, limiter)
         edited_reward = edited_parts.total(self.config.reward)
-        span = credited_span(chosen.edit, checked.module.teams[0])
-        edit = EditOutcome(chosen.family, chosen.edit.detail, span, edited_reward,
+        edit = EditOutcome(chosen.family, chosen.edit.detail, chosen.span, edited_reward,
                            reward - edited_reward, Spend.of(edited_run), len(edited_ir.agents))
         return attrs.evolve(outcome, edit=edit)
 

@@ -16,7 +16,6 @@ should be unnecessary; `lemonc train sft` measures it before and after.
 from __future__ import annotations
 
 import random
-import string
 from collections.abc import Sequence
 
 import attrs
@@ -24,6 +23,7 @@ import attrs
 from lemonspec.compiler import check_text
 from lemonspec.compiler.strings import encode_short
 from lemonspec.grammar.layout import INDENT
+from lemonspec.grammar.variants import agent_names
 from lemonspec.training.config import Config
 from lemonspec.training.tasks import Task
 
@@ -57,7 +57,7 @@ def synthesized_team(config: Config, rng: random.Random) -> str:
         team = baseline(template, benchmark)
     agents = team.agents[-s.max_agents:]  # keep the answering agent (the last)
     kept = {a.name for a in agents}
-    names = short_names([a.name for a in agents], s.max_name_chars)
+    names = dict(zip((a.name for a in agents), agent_names(len(agents))))  # as the grammar does
     return generation_text(
         name="lemon"[:s.max_name_chars],
         goal=_fit(team.goal, s.max_string_chars),
@@ -73,19 +73,6 @@ def _fit(duty: str | None, limit: int) -> str | None:
         return None
     words = " ".join(duty.encode("ascii", "ignore").decode().split())
     return words[:limit].rstrip() or None
-
-
-def short_names(names: Sequence[str], limit: int) -> dict[str, str]:
-    """math_solver -> solver, math_analyst_2 -> analyst_2; else letters; within `limit`."""
-    short = {n: _last_word(n) for n in names}
-    if len(set(short.values())) < len(names) or max(map(len, short.values())) > limit:
-        short = {n: string.ascii_lowercase[i] for i, n in enumerate(names)}
-    return short
-
-
-def _last_word(name: str) -> str:
-    words = name.split("_")
-    return "_".join(words[-2:]) if words[-1].isdigit() and len(words) > 1 else words[-1]
 
 
 def generation_text(*, name: str, goal: str | None, agents, output: str) -> str:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from lemonspec.benchmarks.datasets import NAMES, load
 from lemonspec.orchestrator import check_spec, decode, family_of, orchestrator_prompt, sample_specs
+from lemonspec.orchestrator.decoding import forced_sample
 from tests.orchestrator.conftest import small_scope
 
 
@@ -53,6 +54,23 @@ def test_every_constrained_sample_is_a_valid_formatted_team(tiny_model, tokenize
         assert_offsets_reproduce_the_text(sample, tokenizer)
 
 
+def test_the_decoder_marks_each_token_chosen_or_forced_by_the_grammar(tiny_model, tokenizer):
+    """Sample.chosen is what the grammar allowed at each step (several tokens: chosen), as
+    recorded while sampling in a batch; forced_sample marks given tokens the same way."""
+    prompts = [prompt_for(i)[0] for i in (1, 8)]
+    samples = sample_specs(tiny_model, tokenizer, prompts, num_samples=2, seed=4,
+                           scope=small_scope(), batch_size=3)
+    for sample in samples:
+        assert len(sample.chosen) == len(sample.token_ids)
+        again = forced_sample(tokenizer, sample.token_ids, small_scope())
+        assert again.chosen == sample.chosen and again.text == sample.text
+        assert any(sample.chosen) and not all(sample.chosen)
+        first_name = sample.text.index("    agent a:") + len("    agent ")
+        name_tokens = [c for (start, end), c in zip(sample.token_offsets, sample.chosen)
+                       if start <= first_name < end]
+        assert name_tokens == [False]  # agents are named by position: never a choice
+
+
 def test_samples_at_the_default_bounds_finish_within_the_default_budget(tiny_model, tokenizer):
     prompt, family = prompt_for(0)
     from lemonspec.orchestrator import Scope
@@ -79,6 +97,7 @@ def test_unconstrained_decoding_runs_through_the_same_loop(tiny_model, tokenizer
     assert [s.prompt_index for s in decoded.samples] == [0, 0, 1, 1]
     for sample in decoded.samples:
         assert not sample.constrained and sample.finish_reason in ("eos", "length")
+        assert sample.chosen == (True,) * len(sample.token_ids)  # no grammar: all chosen
         assert len(sample.token_ids) <= 24
         # a random model writes anything, multi-byte characters cut between tokens included
         assert "".join(sample.text[a:b] for a, b in sample.token_offsets) == sample.text

@@ -1,28 +1,32 @@
 """The generation variant of lemon.lark: what an orchestrator may write, with or without
-scope binding (grammar/variants.py, orchestrator/constraint.py)."""
+(static) agent binding (grammar/variants.py, orchestrator/constraint.py)."""
 
 import random
 
 import attrs
 import numpy as np
 import pytest
-import torch
 from hypothesis import given
-from hypothesis import strategies as st
 
 from lemonspec.compiler import format_text
-from lemonspec.grammar.variants import GenerationBounds, generation_grammar, keywords
+from lemonspec.grammar.variants import (
+    GenerationBounds,
+    agent_names,
+    generation_grammar,
+    keywords,
+)
 from lemonspec.orchestrator import Scope, check_spec
 from lemonspec.orchestrator.constraint import (
     GrammarConstraint,
     MatcherFactory,
     Vocabulary,
+    allowed_tokens,
     vocabulary,
 )
 from lemonspec.orchestrator.offsets import TextAssembler
 from lemonspec.orchestrator.prompt import template
-from tests.compiler.strategies import team_models
 from tests.llguidance_bytes import BYTES, ByteTokenizer, llguidance_accepts
+from tests.orchestrator.teams import generation_teams
 
 
 def accepts(grammar: str, text: str) -> bool:
@@ -91,27 +95,29 @@ def test_padding_repeats_and_names_out_of_scope_are_rejected(change):
 
 
 def test_lists_of_agents_are_bounded_without_binding_too():
-    bounds = GenerationBounds(max_agents=3)
+    unbound = generation_grammar(bounds=GenerationBounds(max_agents=3), bind_agents=False)
     two, three = "after: a, a", "after: a, a, a"
-    assert accepts(generation_grammar(bounds=bounds), TEAM.replace("after: a", two))
-    assert not accepts(generation_grammar(bounds=bounds), TEAM.replace("after: a", three))
-    assert accepts(generation_grammar(bounds=bounds),
-                   TEAM.replace("output: b", "output: vote(a, b, a)"))
-    assert not accepts(generation_grammar(bounds=bounds),
-                       TEAM.replace("output: b", "output: vote(a, b, a, b)"))
+    assert accepts(unbound, TEAM.replace("after: a", two))
+    assert not accepts(unbound, TEAM.replace("after: a", three))
+    assert accepts(unbound, TEAM.replace("output: b", "output: vote(a, b, a)"))
+    assert not accepts(unbound, TEAM.replace("output: b", "output: vote(a, b, a, b)"))
 
 
-def test_the_number_of_agents_is_bounded():
-    bounds = GenerationBounds(max_agents=2)
+@pytest.mark.parametrize("bind_agents", [True, False])
+def test_the_number_of_agents_is_bounded(bind_agents):
     three = TEAM.replace("    output: b", "    agent c: MathSolver {}\n\n    output: c")
-    assert accepts(generation_grammar(bounds=GenerationBounds(max_agents=3)), three)
-    assert not accepts(generation_grammar(bounds=bounds), three)
+    for most, accepted in ((3, True), (2, False)):
+        grammar = generation_grammar(bounds=GenerationBounds(max_agents=most),
+                                     bind_agents=bind_agents)
+        assert accepts(grammar, three) == accepted
 
 
-def _longest_team(bounds: GenerationBounds, role: str, level: str) -> str:
-    """The longest sentence: every field, every string and name at its limit."""
-    names = [chr(ord("a") + i) + "x" * (bounds.max_name_chars - 1)
-             for i in range(bounds.max_agents)]
+def _longest_team(bounds: GenerationBounds, role: str, level: str, bound: bool) -> str:
+    """The longest sentence: every field, every string and name at its limit (a bound
+    team's agent names are fixed)."""
+    names = (list(agent_names(bounds.max_agents)) if bound else
+             [chr(ord("a") + i) + "x" * (bounds.max_name_chars - 1)
+              for i in range(bounds.max_agents)])
     string = '"' + "y" * bounds.max_string_chars + '"'
     lines = [f"team {'T' * bounds.max_name_chars} {{", f"    goal: {string}", ""]
     for i, name in enumerate(names):
@@ -124,73 +130,34 @@ def _longest_team(bounds: GenerationBounds, role: str, level: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.parametrize("bound", [True, False])
 @pytest.mark.parametrize("bounds", [GenerationBounds(), GenerationBounds(3, 8, 16)])
-def test_max_bytes_bounds_the_longest_sentence(bounds):
-    longest = _longest_team(bounds, "ProgrammingExpert", "medium")
-    assert accepts(generation_grammar(bounds=bounds, **MATH), longest)
+def test_max_bytes_bounds_the_longest_sentence(bounds, bound):
+    longest = _longest_team(bounds, "ProgrammingExpert", "medium", bound)
+    assert accepts(generation_grammar(bounds=bounds, bind_agents=bound, **MATH), longest)
     assert format_text(longest) == longest
     assert len(longest.encode()) <= bounds.max_bytes(**MATH)
 
 
-# ---- the canonical rendering of random valid teams ---------------------------------------
+# ---- random teams, and static binding ------------------------------------------------------
 
-words = st.from_regex(r"[!#-\[\]-~]{1,6}", fullmatch=True)
-ascii_lines = st.lists(words, min_size=1, max_size=5).map(" ".join)
-
-
-def render(team) -> str:
-    """fmt's layout with the generation variant's choices: a goal first, fields in order,
-    an output always (the only sink when the team gave none)."""
-    quote = lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    sep = ", "
-    lines = [f"team {team.name} {{"]
-    if team.goal is not None:
-        lines += [f"    goal: {quote(team.goal)}", ""]
-    for agent in team.agents:
-        fields = ([f"duty: {quote(agent.duty)}"] if agent.duty is not None else []) + (
-            [f"capacity: {agent.capacity}"] if agent.capacity else []) + (
-            [f"after: {sep.join(agent.after)}"] if agent.after else [])
-        if fields:
-            lines += [f"    agent {agent.name}: {agent.role} {{",
-                      *(f"        {f}" for f in fields), "    }", ""]
-        else:
-            lines += [f"    agent {agent.name}: {agent.role} {{}}", ""]
-    used = {d for a in team.agents for d in a.after}
-    output = team.output or tuple(a.name for a in team.agents if a.name not in used)[-1:]
-    lines += [f"    output: {f'vote({sep.join(output)})' if team.vote else output[0]}", "}"]
-    return "\n".join(lines) + "\n"
-
-
-@given(team_models(max_agents=6, newline_free=True), st.data())
-def test_random_formatted_teams_are_accepted(team, data):
-    strings = {"goal": team.goal, **{a.name: a.duty for a in team.agents}}
-    replaced = {k: data.draw(ascii_lines) for k, v in strings.items() if v is not None}
-    team = attrs.evolve(
-        team, goal=replaced.get("goal"),
-        agents=tuple(attrs.evolve(a, duty=replaced.get(a.name)) for a in team.agents))
-    text = render(team)
+@given(generation_teams(max_agents=6, bound=True))
+def test_random_formatted_teams_with_positional_names_are_accepted(text):
     assert format_text(text) == text
+    assert check_spec(text).ok
     assert accepts(generation_grammar(), text)
+    assert accepts(generation_grammar(bind_agents=False), text)
 
 
-# ---- scope binding: the grammar is rebuilt at each agent declaration --------------------
-
-def bound_accepts(tokenizer, text: str) -> bool:
-    scope = Scope.for_family("math")
-    constraint = GrammarConstraint(MatcherFactory(vocabulary(tokenizer), scope))
-    assembler = TextAssembler()
-    try:
-        for token in tokenizer.encode(text, add_special_tokens=False):
-            piece = assembler.add(vocabulary(tokenizer).token_bytes[token])
-            constraint.consume(token, assembler.text, piece)
-    except RuntimeError:
-        return False
-    return constraint.done
+@given(generation_teams(max_agents=6, bound=False))
+def test_without_binding_any_names_are_accepted(text):
+    assert format_text(text) == text
+    assert accepts(generation_grammar(bind_agents=False), text)
 
 
-def test_binding_accepts_a_team_whose_references_point_back(tokenizer):
-    assert bound_accepts(tokenizer, TEAM)
-    assert bound_accepts(tokenizer, TEAM.replace("output: b", "output: vote(a, b)"))
+def test_binding_accepts_a_team_whose_references_point_back():
+    assert accepts(generation_grammar(**MATH), TEAM)
+    assert accepts(generation_grammar(**MATH), TEAM.replace("output: b", "output: vote(a, b)"))
 
 
 @pytest.mark.parametrize("change", [
@@ -199,14 +166,43 @@ def test_binding_accepts_a_team_whose_references_point_back(tokenizer):
     ("after: a", "after: a, a"),  # repeated
     ("output: b", "output: c"),  # unknown
     ("output: b", "output: vote(b, a)"),  # not in declaration order
+    ("output: b", "output: vote(a, a)"),  # repeated
     ("agent b:", "agent a:"),  # a duplicate
+    ("agent b:", "agent c:"),  # not the name of its position
+    ("agent b:", "agent solver:"),  # a free name
     ("small\n    }", "small\n        after: b\n    }"),  # forward
 ])
-def test_binding_rejects_unbound_names_cycles_and_duplicates(tokenizer, change):
+def test_binding_rejects_unbound_names_cycles_and_duplicates(change):
     changed = TEAM.replace(*change)
     assert changed != TEAM
-    assert accepts(generation_grammar(**MATH), changed)  # the context-free grammar cannot
-    assert not bound_accepts(tokenizer, changed)
+    assert accepts(generation_grammar(bind_agents=False, **MATH), changed)
+    assert not accepts(generation_grammar(**MATH), changed)
+
+
+@pytest.mark.parametrize("agents", [1, 6, 26, 27, 64])
+def test_the_bound_grammar_stays_small_and_compiles_at_any_size(tokenizer, agents):
+    """The unrolling is linear in max_agents: up to the compiler's limit of 64 agents."""
+    scope = Scope.for_family("math", bounds=GenerationBounds(max_agents=agents))
+    assert len(scope.grammar()) < 1200 * agents + 2000
+    factory = MatcherFactory(vocabulary(tokenizer), scope)
+    names = agent_names(agents)
+    last = f"    agent {names[-1]}: MathSolver {{\n        after: {', '.join(names[:-1])}\n    }}"
+    text = "team t {\n" + "".join(f"    agent {n}: Inspector {{}}\n\n" for n in names[:-1])
+    text += (last if agents > 1 else "    agent a: MathSolver {}") + "\n\n"
+    text += f"    output: vote({', '.join(names)})\n}}\n"
+    assert check_spec(text).ok
+    constraint = GrammarConstraint(factory)
+    for token in tokenizer.encode(text, add_special_tokens=False):
+        constraint.consume(token)
+    assert constraint.done
+
+
+def test_agents_names_are_positional_and_never_keywords():
+    names = agent_names(800)
+    assert names[:3] == ("a", "b", "c") and names[25:28] == ("z", "aa", "ab")
+    assert len(set(names)) == 800 and not set(names) & keywords()
+    with pytest.raises(ValueError, match="max_name_chars"):
+        generation_grammar(bounds=GenerationBounds(max_agents=27, max_name_chars=1))
 
 
 # ---- random walks through the grammar, byte by byte -------------------------------------
@@ -220,14 +216,11 @@ def random_walk(factory: MatcherFactory, rng: random.Random) -> tuple[str, int]:
     scope = factory.scope
     constraint = GrammarConstraint(factory)
     assembler, length = TextAssembler(), 0
-    bitmask = torch.zeros((1, 9), dtype=torch.int32)
     while not constraint.done and length <= scope.max_tokens():
-        constraint.fill_mask(bitmask, 0)
-        allowed = np.flatnonzero(np.unpackbits(bitmask.numpy().view(np.uint8),
-                                               bitorder="little")[:256])
-        token = int(rng.choice(allowed))
-        piece = assembler.add(bytes([token]))
-        constraint.consume(token, assembler.text, piece)
+        [allowed] = allowed_tokens([constraint], len(ByteTokenizer.tokens))
+        token = int(rng.choice(np.flatnonzero(allowed[:256])))
+        assembler.add(bytes([token]))
+        constraint.consume(token)
         length += 1
     return assembler.finish()[0], length
 

@@ -1,11 +1,17 @@
 """Remote orchestrators through LiteLLM: the grammar rides along to servers that take one;
 elsewhere the reply is decoded freely and the compiler judges it (here: a scripted model)."""
 
-import llguidance
+import random
 
+import llguidance
+import numpy as np
+import pytest
+
+from lemonspec.grammar.variants import GenerationBounds
 from lemonspec.orchestrator import Scope, check_spec, sample_remote, spec_text
-from lemonspec.orchestrator.remote import accepts_grammar, grammar_body
+from lemonspec.orchestrator.remote import accepts_grammar, grammar_body, server_grammar
 from lemonspec.runtime import ScriptedModel
+from tests.llguidance_bytes import BYTES
 
 REPLY = "Here is the team:\n```lemon\nteam t {\n    agent a: MathSolver {}\n}\n```\nDone."
 
@@ -18,6 +24,38 @@ def test_vllm_servers_get_the_generation_grammar_in_both_spellings():
     assert '"MathSolver"' in grammar
     assert llguidance.LLMatcher.validate_grammar(
         llguidance.grammar_from("grammar", grammar)) == ""
+
+
+def server_walk(grammar: str, rng: random.Random) -> str:
+    """A sentence drawn byte by byte under the grammar as a server reads it
+    (`llguidance.grammar_from("grammar", ...)`, what vLLM's guidance backend calls)."""
+    matcher = llguidance.LLMatcher(BYTES, llguidance.grammar_from("grammar", grammar),
+                                   log_level=0)
+    assert not matcher.is_error(), matcher.get_error()
+    text = bytearray()
+    while not matcher.is_stopped():
+        mask = np.frombuffer(matcher.compute_bitmask(), dtype=np.uint8)
+        allowed = np.flatnonzero(np.unpackbits(mask, bitorder="little")[:256])
+        byte = int(rng.choice(allowed))
+        assert matcher.consume_token(byte)
+        text.append(byte)
+    return text.decode()
+
+
+@pytest.mark.parametrize("family", ["math", None])
+def test_a_server_decoding_under_the_grammar_can_only_write_valid_teams(family):
+    """The exact text sent to a server binds names statically: every team it can write
+    parses, is formatted and passes every check (random walks take every branch often)."""
+    scope = Scope.for_family(family, bounds=GenerationBounds(4, 8, 12))
+    grammar = server_grammar(scope)
+    assert grammar_body(scope)["guided_grammar"] == grammar
+    assert llguidance.LLMatcher.validate_grammar(llguidance.grammar_from("grammar",
+                                                                         grammar)) == ""
+    rng = random.Random(family)
+    for _ in range(40):
+        text = server_walk(grammar, rng)
+        check = check_spec(text)
+        assert check.ok and check.formatted, (text, check.codes)
 
 
 def test_only_grammar_servers_are_sent_a_grammar():

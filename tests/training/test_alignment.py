@@ -1,19 +1,23 @@
 """Span alignment, property-tested over random specs (any layout, comments, non-ASCII
 strings), random legal edits and the real SmolLM2 tokenizer, with token offsets computed the
-way the sampler computes them (orchestrator/offsets.py, from each token's bytes)."""
+way the sampler computes them (orchestrator/offsets.py, from each token's bytes); and, over
+teams the generation grammar admits, that every legal edit's credit lands on a decision."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lemonspec.compiler import check_text
 from lemonspec.compiler.edits import FAMILIES, legal_edits
+from lemonspec.orchestrator import Scope
 from lemonspec.orchestrator.constraint import vocabulary
+from lemonspec.orchestrator.decoding import forced_sample
 from lemonspec.orchestrator.offsets import assemble
 from lemonspec.training.alignment import credited_span, field_spans, token_mask
 from lemonspec.training.models import embedded_tokenizer
-from tests.compiler.strategies import specs
+from tests.compiler.strategies import LEVELS, specs
+from tests.orchestrator.teams import generation_teams
 
 
 def tokenized(text: str):
@@ -77,9 +81,75 @@ def test_an_empty_span_token_belongs_where_its_pending_character_is():
     assert token_mask(0, 3, offsets) == [True, False, False, False]
 
 
-def test_dropping_the_only_dependency_credits_the_whole_after_field():
-    text = ("team t {\n    agent a: MathSolver {}\n\n    agent b: Inspector {\n"
-            "        after: a\n    }\n\n    output: b\n}\n")
-    [edit] = legal_edits(text, "drop_dependency")
-    span = credited_span(edit, check_text(text).module.teams[0])
-    assert text[span[0]:span[1]] == "after: a"
+# ---- credit lands on decisions ------------------------------------------------------------
+
+TEAM = """team t {
+    agent a: MathAnalyst {
+        capacity: large
+    }
+
+    agent b: MathSolver {
+        duty: "Solve."
+        after: a
+    }
+
+    agent c: Inspector {
+        capacity: medium
+        after: a, b
+    }
+
+    output: c
+}
+"""
+
+
+def credited_texts(text: str, family: str) -> list[str]:
+    team = check_text(text).module.teams[0]
+    return [text[slice(*credited_span(e, team))] for e in legal_edits(text, family)]
+
+
+def test_each_family_credits_the_text_its_decisions_wrote():
+    # The first name: the layout that opened `after`, the key and the name (all three are
+    # forced when only `a` can be named); a later name: the `,` that continued the list.
+    assert credited_texts(TEAM, "drop_dependency") == [
+        "\n        after: a", "\n        after: a", ", b"]
+    assert credited_texts(TEAM, "remove_duty") == ['\n        duty: "Solve."']
+    assert credited_texts(TEAM, "lower_capacity") == ["large", "medium"]
+
+
+def forbidden_spans(team, edit) -> list[tuple[int, int]]:
+    """Every field of the team but the edited one, every agent's name and role, and the
+    other names of an edited `after` list: where an edit's credit must not go."""
+    agent = team.agent(edit.agent)
+    edited = next(f for f in agent.fields if f.span.start <= edit.target.start < f.span.end)
+    spans = [(s.start, s.end) for s in (team.goal.span if team.goal else None,
+                                        team.output.span if team.output else None) if s]
+    for other in team.agents:
+        spans += [(other.name.span.start, other.name.span.end),
+                  (other.base_role.span.start, other.base_role.span.end)]
+        spans += [(f.span.start, f.span.end) for f in other.fields if f is not edited]
+    if edit.family == "drop_dependency":
+        spans += [(n.span.start, n.span.end) for n in edited.agents if n.span != edit.target]
+    return spans
+
+
+SCOPE = Scope(levels=LEVELS)
+
+
+@settings(max_examples=150, deadline=None)
+@given(generation_teams(max_agents=6))
+def test_every_legal_edit_credits_a_chosen_token_and_no_other_field(text):
+    """Over teams the generation grammar admits, tokenized by SmolLM2 and marked chosen or
+    forced as the decoder marks them, for every legal edit of all three families."""
+    tokenizer = embedded_tokenizer()
+    sample = forced_sample(tokenizer, tokenizer.encode(text, add_special_tokens=False), SCOPE)
+    assert sample.text == text and sample.finish_reason == "grammar"
+    team = check_text(text).module.teams[0]
+    for family in FAMILIES:
+        for edit in legal_edits(text, family):
+            mask = token_mask(*credited_span(edit, team), sample.token_offsets)
+            credited = [i for i, m in enumerate(mask) if m]
+            assert any(sample.chosen[i] for i in credited), (edit.detail, text)
+            for start, end in forbidden_spans(team, edit):
+                assert not any(token_mask(start, end, [sample.token_offsets[i]])[0]
+                               for i in credited), (edit.detail, text[start:end], text)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import tomllib
 
+import attrs
+import pytest
 from click.testing import CliRunner
 
 from lemonspec.cli import main
-from lemonspec.orchestrator.decoding import Sample
+from lemonspec.orchestrator.decoding import Sample, forced_sample
 from lemonspec.training.rollout import LemonRollout, decision_mask
 from lemonspec.training.session import workers
 from lemonspec.training.tasks import load_tasks
@@ -54,20 +56,23 @@ def test_a_bad_config_or_a_missing_checkpoint_exits_2(tmp_path):
     assert result.exit_code == 2 and "no checkpoint" in result.output
 
 
-def test_layout_tokens_are_forced_and_choices_are_decisions(tokenizer, tmp_path):
+def test_env_mask_is_the_decoders_chosen_marks(tokenizer, tmp_path):
     config = tiny_config(tmp_path)
     profile, sim = workers(config)
     rollout = LemonRollout(config, load_tasks(config, sim), profile, tokenizer)
     text = ("team t {\n    agent a: MathSolver {\n        capacity: large\n    }\n\n"
             "    output: a\n}\n")
-    ids = tokenizer.encode(text, add_special_tokens=False)
-    sample = Sample(text, tuple(ids), (), (), True, "grammar")
-    mask = decision_mask(sample, rollout.factory())
-    pieces = [tokenizer.decode([i]) for i in ids]
+    sample = forced_sample(tokenizer, tokenizer.encode(text, add_special_tokens=False),
+                           rollout.scope)
+    mask = decision_mask(sample)
+    pieces = [tokenizer.decode([i]) for i in sample.token_ids]
     chosen = {p for p, m in zip(pieces, mask) if m}
     forced = {p for p, m in zip(pieces, mask) if not m}
-    assert " large" in chosen or "large" in chosen  # the capacity level is a choice
-    assert "}\n" in forced or "}" in forced  # the closing of the team is forced
+    assert " large" in chosen  # the capacity level is a choice
+    assert " a" in forced  # the first agent's name is fixed by the grammar
+    assert "}" in forced or "}\n" in forced  # the closing of the team is forced
+    with pytest.raises(ValueError, match="chosen/forced"):
+        decision_mask(attrs.evolve(sample, chosen=None))
 
 
 def test_the_node_cache_keeps_the_counterfactual_cheap(tmp_path):

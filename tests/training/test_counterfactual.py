@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from lemonspec.compiler import check_text
 from lemonspec.compiler.edits import FAMILIES
+from lemonspec.training.alignment import token_credit
 from lemonspec.training.config import ConfigError, CounterfactualConfig
-from lemonspec.training.counterfactual import FamilySampler, choose_edit, span_credit
+from lemonspec.training.counterfactual import FamilySampler, choose_edit
 
 SPEC = """team t {
     agent a: MathAnalyst {
@@ -84,7 +85,8 @@ def test_disabled_families_are_never_chosen_and_edits_are_legal():
     sampler = FamilySampler(("lower_capacity",), floor=0.0, decay=0.9)
     rng = random.Random(1)
     for _ in range(10):
-        chosen = choose_edit(SPEC, sampler, rng, levels=("small", "medium", "large"))
+        chosen = choose_edit(SPEC, check_text(SPEC).module, sampler, rng,
+                             levels=("small", "medium", "large"))
         assert chosen.family == "lower_capacity"
         assert chosen.edit.detail == "b: capacity large -> medium"
         assert check_text(chosen.edit.text).ok
@@ -93,9 +95,17 @@ def test_disabled_families_are_never_chosen_and_edits_are_legal():
 def test_no_edit_when_no_enabled_family_applies():
     one_agent = "team t {\n    agent a: MathSolver {}\n\n    output: a\n}\n"
     sampler = FamilySampler(FAMILIES, floor=0.1, decay=0.9)
-    assert choose_edit(one_agent, sampler, random.Random(0), levels=("small",)) is None
+    module = check_text(one_agent).module
+    assert choose_edit(one_agent, module, sampler, random.Random(0), levels=("small",)) is None
 
 
-def test_span_credit_puts_the_value_on_the_overlapping_tokens_only():
+def test_token_credit_puts_the_value_on_the_overlapping_tokens_only():
     offsets = [(0, 4), (4, 9), (9, 12), (12, 20)]
-    assert span_credit((5, 10), offsets, 0.7) == [0.0, 0.7, 0.7, 0.0]
+    assert token_credit((5, 10), offsets, 0.7) == [0.0, 0.7, 0.7, 0.0]
+
+
+def test_a_chosen_edit_carries_its_credited_span():
+    sampler = FamilySampler(("drop_dependency",), floor=0.0, decay=0.9)
+    chosen = choose_edit(SPEC, check_text(SPEC).module, sampler, random.Random(0),
+                         levels=("small", "medium", "large"))
+    assert SPEC[slice(*chosen.span)] == "\n        after: a"

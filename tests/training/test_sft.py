@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from lemonspec.compiler import check_text, format_text
 from lemonspec.orchestrator.constraint import GrammarConstraint, MatcherFactory, vocabulary
-from lemonspec.orchestrator.offsets import TextAssembler
 from lemonspec.training.config import parse_config
 from lemonspec.training.models import embedded_tokenizer
 from lemonspec.training.rollout import make_scope
@@ -21,10 +20,9 @@ from lemonspec.training.tasks import Task
 def grammar_accepts(text: str, config) -> bool:
     tokenizer = embedded_tokenizer()
     factory = MatcherFactory(vocabulary(tokenizer), make_scope(config))
-    constraint, assembler = GrammarConstraint(factory), TextAssembler()
+    constraint = GrammarConstraint(factory)
     for token in tokenizer.encode(text, add_special_tokens=False):
-        piece = assembler.add(factory.vocab.token_bytes[token])
-        constraint.consume(token, assembler.text, piece)  # raises on a rejected token
+        constraint.consume(token)  # raises on a rejected token
     return constraint.done
 
 
