@@ -127,6 +127,10 @@ class SimulatorConfig:
     seed: int = 0  # the hidden draws (common random numbers) and the task set
     tasks: int = 64
     task_types: tuple[str, ...] | None = attrs.field(default=None, converter=_tuple)
+    # "simple" (simulator.py) or "testbed" (testbed.py: families whose best teams have 3-5
+    # agents; task_types then names testbed families)
+    kind: str = attrs.field(default="simple", validator=attrs.validators.in_(("simple",
+                                                                              "testbed")))
 
 
 @attrs.frozen
