@@ -314,11 +314,13 @@ def edit_tables(runs: dict, arms: list[str]) -> list[str]:
              "the same difference under the testbed's exact expectation. A *real decision*: "
              "the edited field changes the exact expected reward (tokens count, so almost every "
              "edit does); *changes expected success*: it changes the exact success probability. "
+             "*Success flipped on the draw*: the edited team's success (0/1) differed from the "
+             "original's on the same draw, the only way Delta says more than a token count. "
              "*Sign right*: Delta has the "
              "sign of the exact difference (among real decisions with Delta != 0)."), "",
              ("| arm | edit family | edits | mean abs Delta | share Delta = 0 | "
-             "real decisions | changes expected success | sign right | mean abs exact | "
-             "credit holds a chosen token |"), "|---|" + "---|" * 9]
+             "real decisions | changes expected success | success flipped on the draw | "
+             "sign right | mean abs exact | credit holds a chosen token |"), "|---|" + "---|" * 10]
     for a in arms:
         edits = [e for (arm, _), run in runs.items() if arm == a for e in run["edits"]]
         for family in EDIT_FAMILIES:
@@ -327,6 +329,9 @@ def edit_tables(runs: dict, arms: list[str]) -> list[str]:
                 continue
             real = [e for e in es if abs(e["exact_delta"]) > 1e-9]
             success = [e for e in es if abs(e.get("exact_success_delta", 0.0)) > 1e-6]
+            # the draw's success changed: Delta minus its (nearly deterministic) cost part
+            flipped = [e for e in es if abs(e["delta"] - (e["exact_delta"] - e.get(
+                "exact_success_delta", 0.0))) > 0.5]
             signed = [e for e in real if e["delta"] != 0]
             right = [e for e in signed if (e["delta"] > 0) == (e["exact_delta"] > 0)]
             lines.append(
@@ -334,6 +339,7 @@ def edit_tables(runs: dict, arms: list[str]) -> list[str]:
                 f"{sum(abs(e['delta']) for e in es) / len(es):.3f} | "
                 f"{sum(e['delta'] == 0 for e in es) / len(es):.0%} | "
                 f"{len(real) / len(es):.0%} | {len(success) / len(es):.0%} | "
+                f"{len(flipped) / len(es):.0%} | "
                 f"{(len(right) / len(signed)) if signed else float('nan'):.0%} | "
                 f"{sum(abs(e['exact_delta']) for e in es) / len(es):.3f} | "
                 f"{sum(e['chosen_tokens'] > 0 for e in es) / len(es):.0%} |")
