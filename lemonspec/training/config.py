@@ -202,6 +202,12 @@ def _task_types():
     return tuple(TASK_TYPES)
 
 
+def _testbed_families():
+    from lemonspec.training.testbed import FAMILIES
+
+    return tuple(FAMILIES)
+
+
 @attrs.frozen
 class ModelConfig:
     name: str = _text("embedded")  # "embedded", "tiny-random", or a Hugging Face id or path
@@ -325,7 +331,18 @@ class SimulatorConfig:
     seed: int = _int(0, 0)  # the hidden draws (common random numbers) and the task set
     tasks: int = _int(64, 1)
     task_types: tuple[str, ...] | None = attrs.field(
-        default=None, converter=_tuple, validator=names(_task_types, optional=True))
+        default=None, converter=_tuple, validator=names(optional=True))
+    # "simple" (simulator.py) or "testbed" (testbed.py: families whose best teams have 3-5
+    # agents; task_types then names testbed families)
+    kind: str = _text("simple", ("simple", "testbed"))
+
+    def __attrs_post_init__(self):
+        known = _testbed_families() if self.kind == "testbed" else _task_types()
+        for name in self.task_types or ():
+            if name not in known:
+                raise BadValue("task_types", list(self.task_types),
+                               f"{name!r} is not a {self.kind} task type; the types are "
+                               f"{', '.join(known)}" + did_you_mean(name, known))
 
 
 @attrs.frozen

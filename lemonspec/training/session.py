@@ -25,6 +25,12 @@ class Session:
 def workers(config: Config):
     """(runtime profile, simulator or None)."""
     if config.workers.profile == SIMULATOR:
+        if config.simulator.kind == "testbed":
+            from lemonspec.training.testbed import Testbed
+
+            bed = Testbed(config.simulator.seed, config.simulator.tasks,
+                          config.simulator.task_types)
+            return bed.profile, bed
         sim = Simulator(config.simulator.seed, config.simulator.tasks,
                         config.simulator.task_types,
                         held_out=config.eval.items if config.evaluates else 0)

@@ -59,6 +59,11 @@ MAX_RECORDED_CALLS = 1000  # the ScriptedModels' call logs are trimmed beyond th
 
 # Which rollout sample is executing (see the module docstring: common random numbers).
 SAMPLE_KEY: contextvars.ContextVar[str] = contextvars.ContextVar("lemon_sample_key", default="0")
+# Which team the runtime is running, and on which task input: (TeamIR, str). The rollout sets
+# it around each run, so an environment that reads the IR (testbed.py) never has to parse the
+# messages; this module's Simulator does not use it.
+RUNNING: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("lemon_running",
+                                                                      default=None)
 
 _TASK_TAG = re.compile(r"\[simulated task (\d+)\]")
 _UPSTREAM = re.compile(r"^Output of (\w+) \((\w+)\):\n(.*?)(?=\n\nOutput of |\Z)",

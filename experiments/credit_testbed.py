@@ -1,0 +1,459 @@
+"""Does localized counterfactual credit help? Plain GRPO vs GRPO + counterfactual, on the
+structure testbed (lemonspec/training/testbed.py, SIMULATED workers), pre-registered in
+experiments/README.md.
+
+    python experiments/credit_testbed.py run --budget 120 --seeds 0 1 2 3 4 5 6 7
+    python experiments/credit_testbed.py run --arms cf-lam0.25 --budget 120 --seeds 0 1 2 3
+    python experiments/credit_testbed.py report --name main
+
+`run` trains each (arm, seed) in sequence in THIS process (the start-up of torch/TRL is paid
+once), each to the same budget of worker calls (counterfactual re-runs count; cache hits do
+not). A run with `done.json` is skipped, a killed one restarts from its last checkpoint.
+Per run, in runs/experiments/credit_testbed/<arm>-seed<s>/: metrics.jsonl (TRL's per-step
+log), edits.jsonl (every counterfactual edit: family, Delta, the exact expected Delta the
+testbed's hidden model gives, whether its credit held a chosen token), heldout.json (the final
+policy's teams on held-out tasks, scored by the testbed's exact expectation, no worker calls).
+`report` writes experiments/results/<name>/: summary.md (table, bootstrap 95% CIs of the
+ratios to plain GRPO), runs.csv, curves.png (mean with a 95% band over seeds), deltas.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "examples" / "training" / "simulator_testbed.toml"
+RUNS = ROOT / "runs" / "experiments" / "credit_testbed"
+RESULTS = ROOT / "experiments" / "results"
+DONE = "done.json"
+WINDOW = 10  # steps in the moving average of the training reward
+TARGET = 0.80  # pre-registered (README): training reward, moving average over WINDOW steps
+HELD_OUT_TASKS = 9  # 3 per family
+HELD_OUT_SAMPLES = 2
+EDIT_FAMILIES = ("drop_dependency", "remove_duty", "lower_capacity")
+
+# Each arm is the counterfactual table it sets (and, for the mask ablation, sampling's).
+MAIN = {"grpo": {"enabled": False}, "grpo+cf": {"enabled": True},
+        "grpo+cf25": {"enabled": True, "edit_fraction": 0.25}}
+ABLATIONS = {
+    "cf-lam0.25": {"enabled": True, "lam": 0.25},
+    "cf-lam4": {"enabled": True, "lam": 4.0},
+    "cf-rawdelta": {"enabled": True, "normalize": False},
+    "cf-nomask": {"enabled": True},  # + sampling.mask_forced_tokens = false
+    "cf-uniform": {"enabled": True, "floor": 1 / 3},  # P(f) = 1/3 for each family
+    **{f"cf-only-{f}": {"enabled": True, "families": [f]} for f in EDIT_FAMILIES},
+}
+ARMS = {**MAIN, **ABLATIONS}
+COLORS = {"grpo": "tab:blue", "grpo+cf": "tab:red", "grpo+cf25": "tab:orange"}
+
+
+def arm_config(arm: str, seed: int, budget: int, folder: Path, config_path: Path):
+    from lemonspec.training.config import load_config
+
+    sampling = {"mask_forced_tokens": False} if arm == "cf-nomask" else {}
+    return load_config(config_path).evolve(
+        counterfactual=ARMS[arm], model={"seed": seed}, sampling=sampling,
+        train={"seed": seed, "output_dir": str(folder), "max_worker_calls": budget})
+
+
+# ---- one run --------------------------------------------------------------------------------
+
+def train_one(arm: str, seed: int, budget: int, folder: Path, config_path: Path) -> str:
+    from lemonspec.training.session import build, latest_checkpoint
+
+    if (folder / DONE).exists():
+        return f"{folder.name}: done already"
+    folder.mkdir(parents=True, exist_ok=True)
+    config = arm_config(arm, seed, budget, folder, config_path)
+    checkpoint = latest_checkpoint(str(folder))
+    step = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
+    started = time.time()
+    session = build(config, resume_step=step)
+    EditLog(session, folder / "edits.jsonl", resumed_at=step).attach()
+    (folder / "lemon_config.json").write_text(json.dumps(config.to_dict(), indent=1))
+    session.trainer.train(resume_from_checkpoint=checkpoint)
+    held = held_out(session, seed)
+    (folder / "heldout.json").write_text(json.dumps(held, indent=1))
+    done = {"steps": session.trainer.state.global_step, "seconds": time.time() - started,
+            **session.rollout.stats.state_dict()}
+    (folder / DONE).write_text(json.dumps(done, indent=1))
+    return f"{folder.name}: {done['steps']} steps, {done['seconds']:.0f} s"
+
+
+class EditLog:
+    """Records every counterfactual edit of every step with what the hidden model says about
+    it: the exact expected Delta (testbed.expected of the original and edited teams)."""
+
+    def __init__(self, session, path: Path, resumed_at: int):
+        self.session, self.path, self.resumed_at = session, path, resumed_at
+        if resumed_at == 0 and path.exists():
+            path.unlink()
+
+    def attach(self) -> None:
+        rollout = self.session.rollout
+        original = rollout.evaluate
+
+        def evaluate(tasks, samples, keys):
+            outcomes = original(tasks, samples, keys)
+            self.record(tasks, samples, outcomes)
+            return outcomes
+        rollout.evaluate = evaluate  # an instance attribute: LemonRollout.__call__ finds it
+
+    def record(self, tasks, samples, outcomes) -> None:
+        from lemonspec.compiler.driver import check_text, lower
+        from lemonspec.compiler.edits import legal_edits
+        from lemonspec.training.alignment import token_mask
+        from lemonspec.training.testbed import expected, team_of
+
+        bed, reward = self.session.simulator, self.session.config.reward
+        levels, default = bed.profile.levels, bed.profile.default_level
+        step = self.session.trainer.state.global_step
+        rows = []
+        for task, sample, outcome in zip(tasks, samples, outcomes):
+            if outcome.edit is None:
+                continue
+            family = bed.task_of(task.input).family
+            checked = check_text(sample.text, levels=levels, default_level=default)
+            edit = next(e for e in legal_edits(sample.text, outcome.edit.family, levels=levels,
+                                               module=checked.module)
+                        if e.detail == outcome.edit.detail)
+            before = expected(team_of(lower(checked)), family)
+            after = expected(team_of(lower(check_text(edit.text, levels=levels,
+                                                      default_level=default))), family)
+            inside = token_mask(*outcome.edit.span, sample.token_offsets)
+            chosen = sum(1 for i, c in zip(inside, sample.chosen or ()) if i and c)
+            rows.append({"step": step, "task_family": family.name,
+                         "family": outcome.edit.family, "detail": outcome.edit.detail,
+                         "delta": outcome.edit.delta,
+                         "exact_delta": before.reward(reward) - after.reward(reward),
+                         "exact_success_delta": before.success - after.success,
+                         "credited_tokens": sum(inside), "chosen_tokens": chosen})
+        with self.path.open("a") as handle:
+            for row in rows:
+                handle.write(json.dumps(row) + "\n")
+
+
+def held_out(session, seed: int) -> dict:
+    """The final policy on held-out tasks: HELD_OUT_SAMPLES teams per task at the training
+    temperature, each scored by the testbed's exact expectation (no worker calls)."""
+    from lemonspec.compiler.driver import check_text, lower
+    from lemonspec.orchestrator.prompt import orchestrator_prompt
+    from lemonspec.training.testbed import expected, team_of
+
+    bed, config, rollout = session.simulator, session.config, session.rollout
+    families = sorted({t.family.name for t in bed.held_out})
+    tasks = [t for name in families
+             for t in [t for t in bed.held_out if t.family.name == name][:HELD_OUT_TASKS
+                                                                          // len(families)]]
+    prompts = [orchestrator_prompt(t.text, family=config.data.family or "math")
+               for t in tasks for _ in range(HELD_OUT_SAMPLES)]
+    model = session.trainer.accelerator.unwrap_model(session.trainer.model)
+    samples = rollout.sample(model, prompts, seed=10_000 + seed)
+    rows = []
+    for prompt_index, sample in enumerate(samples):
+        task = tasks[prompt_index // HELD_OUT_SAMPLES]
+        checked = check_text(sample.text, levels=bed.profile.levels,
+                             default_level=bed.profile.default_level)
+        if not checked.ok:
+            rows.append({"family": task.family.name, "valid": False,
+                         "reward": config.reward.invalid_penalty, "success": 0.0,
+                         "tokens": 0.0, "agents": 0})
+            continue
+        e = expected(team_of(lower(checked)), task.family)
+        rows.append({"family": task.family.name, "valid": True, "reward": e.reward(config.reward),
+                     "success": e.success, "tokens": e.tokens, "agents": e.agents,
+                     "edges": e.edges})
+    mean = lambda key, rs=rows: sum(r[key] for r in rs) / len(rs)
+    return {"reward": mean("reward"), "success": mean("success"), "tokens": mean("tokens"),
+            "agents": mean("agents"), "valid": mean("valid"),
+            "by_family": {f: {k: mean(k, [r for r in rows if r["family"] == f])
+                              for k in ("reward", "success", "tokens", "agents")}
+                          for f in families}}
+
+
+# ---- the report -----------------------------------------------------------------------------
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def moving_average(values: list[float], window: int = WINDOW) -> list[float]:
+    return [sum(values[max(0, i - window + 1):i + 1]) / len(values[max(0, i - window + 1):i + 1])
+            for i in range(len(values))]
+
+
+def load_runs(runs: Path) -> dict:
+    out = {}
+    for folder in sorted(p for p in runs.iterdir() if (p / DONE).exists()):
+        arm, seed = folder.name.rsplit("-seed", 1)
+        rows = [r for r in read_jsonl(folder / "metrics.jsonl") if "reward" in r]
+        out[(arm, int(seed))] = {"rows": rows, "edits": read_jsonl(folder / "edits.jsonl"),
+                                 "held": json.loads((folder / "heldout.json").read_text()),
+                                 "done": json.loads((folder / DONE).read_text())}
+    return out
+
+
+def summarize(run: dict, target: float) -> dict:
+    rows = run["rows"]
+    smooth = moving_average([r["reward"] for r in rows])
+    hit = next((i for i, v in enumerate(smooth) if v >= target), None)
+    total_calls = rows[-1]["workers/total_calls"] if rows else 0
+    last = rows[-max(1, len(rows) // 5):]
+    return {
+        "steps": len(rows), "seconds": run["done"]["seconds"],
+        "worker_calls": total_calls,
+        "reached": hit is not None,
+        # not reached: censored at the run's length (a lower bound)
+        "steps_to_target": (rows[hit]["step"] if hit is not None else len(rows) + 1),
+        "calls_to_target": (rows[hit]["workers/total_calls"] if hit is not None
+                            else total_calls + 1),
+        "train_reward_last20pct": sum(r["reward"] for r in last) / len(last),
+        "heldout_reward": run["held"]["reward"], "heldout_success": run["held"]["success"],
+        "heldout_tokens": run["held"]["tokens"], "heldout_agents": run["held"]["agents"],
+    }
+
+
+def bootstrap_ratio(a: list[float], b: list[float], draws: int = 10_000,
+                    seed: int = 0) -> tuple[float, float, float]:
+    """mean(a) / mean(b) and its percentile bootstrap 95% CI (seeds resampled per arm)."""
+    rng = random.Random(seed)
+    point = (sum(a) / len(a)) / (sum(b) / len(b))
+    ratios = []
+    for _ in range(draws):
+        ma = sum(rng.choice(a) for _ in a) / len(a)
+        mb = sum(rng.choice(b) for _ in b) / len(b)
+        if mb:
+            ratios.append(ma / mb)
+    ratios.sort()
+    return point, ratios[int(0.025 * len(ratios))], ratios[int(0.975 * len(ratios)) - 1]
+
+
+def bootstrap_mean(values: list[float], draws: int = 10_000, seed: int = 0):
+    rng = random.Random(seed)
+    means = sorted(sum(rng.choice(values) for _ in values) / len(values) for _ in range(draws))
+    return sum(values) / len(values), means[int(0.025 * draws)], means[int(0.975 * draws) - 1]
+
+
+METRICS = [("heldout_reward", "held-out reward", ".3f"),
+           ("heldout_success", "held-out accuracy", ".3f"),
+           ("heldout_tokens", "held-out tokens/query", ".0f"),
+           ("heldout_agents", "held-out agents", ".2f"),
+           ("steps_to_target", "steps to target*", ".1f"),
+           ("calls_to_target", "worker calls to target*", ".0f"),
+           ("train_reward_last20pct", "training reward (last 20% of steps)", ".3f"),
+           ("steps", "steps in budget", ".1f"),
+           ("seconds", "seconds per run", ".0f")]
+
+
+def report(runs_dir: Path, name: str, target: float) -> None:
+    runs = load_runs(runs_dir)
+    out = RESULTS / name
+    out.mkdir(parents=True, exist_ok=True)
+    summaries = {key: summarize(run, target) for key, run in runs.items()}
+    arms = [a for a in ARMS if any(k[0] == a for k in summaries)]
+    by_arm = {a: [s for (arm, _), s in sorted(summaries.items()) if arm == a] for a in arms}
+    lines = [f"# Results: {name}", "",
+             (f"Runs: {', '.join(f'{a} x{len(v)}' for a, v in by_arm.items())}. Budget: "
+             f"{max(s['worker_calls'] for s in summaries.values())} worker calls at most per run "
+             "(a run stops at the first step that reaches its budget)."), "",
+             "## Per arm (mean over seeds, bootstrap 95% CI)", "",
+             "| metric | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
+    for key, label, spec in METRICS:
+        cells = []
+        for a in arms:
+            m, lo, hi = bootstrap_mean([s[key] for s in by_arm[a]])
+            cells.append(f"{m:{spec}} [{lo:{spec}}, {hi:{spec}}]")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append(f"| runs reaching the target ({target}) | " + " | ".join(
+        f"{sum(s['reached'] for s in by_arm[a])}/{len(by_arm[a])}" for a in arms) + " |")
+    lines += ["", "\\* not reached: counted at the run's length + 1 (a lower bound).", "",
+              "## Ratios to plain GRPO (arm / grpo; bootstrap 95% CI, seeds resampled)", "",
+              "| arm | " + " | ".join(label for _, label, _ in METRICS[:6]) + " |",
+              "|---|" + "---|" * 6]
+    for a in arms:
+        if a == "grpo" or "grpo" not in by_arm:
+            continue
+        cells = []
+        for key, _, _ in METRICS[:6]:
+            r, lo, hi = bootstrap_ratio([s[key] for s in by_arm[a]],
+                                        [s[key] for s in by_arm["grpo"]])
+            cells.append(f"{r:.2f} [{lo:.2f}, {hi:.2f}]")
+        lines.append(f"| {a} | " + " | ".join(cells) + " |")
+    lines += edit_tables(runs, arms)
+    lines += ["", "## Per run", "", ("| arm | seed | steps | calls | held-out reward | "
+              "held-out accuracy | held-out tokens | agents | reached |"), "|---|" + "---|" * 8]
+    for (a, seed), s in sorted(summaries.items()):
+        lines.append(f"| {a} | {seed} | {s['steps']} | {s['worker_calls']} | "
+                     f"{s['heldout_reward']:.3f} | {s['heldout_success']:.3f} | "
+                     f"{s['heldout_tokens']:.0f} | {s['heldout_agents']:.2f} | "
+                     f"{'yes' if s['reached'] else 'no'} |")
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    with (out / "runs.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        fields = list(next(iter(summaries.values())))
+        writer.writerow(["arm", "seed", *fields])
+        for (a, seed), s in sorted(summaries.items()):
+            writer.writerow([a, seed, *(s[f] for f in fields)])
+    plot_curves(out / "curves.png", runs, arms, target)
+    plot_deltas(out / "deltas.png", runs, arms)
+    print((out / "summary.md").read_text())
+
+
+def edit_tables(runs: dict, arms: list[str]) -> list[str]:
+    lines = ["", "## The counterfactual edits (all seeds pooled)", "",
+             ("Delta = R(original) - R(edited) as the run measured it (noisy: one draw); exact = "
+             "the same difference under the testbed's exact expectation. A *real decision*: "
+             "the edited field changes the exact expected reward (tokens count, so almost every "
+             "edit does); *changes expected success*: it changes the exact success probability. "
+             "*Success flipped on the draw*: the edited team's success (0/1) differed from the "
+             "original's on the same draw, the only way Delta says more than a token count. "
+             "*Sign right*: Delta has the "
+             "sign of the exact difference (among real decisions with Delta != 0)."), "",
+             ("| arm | edit family | edits | mean abs Delta | share Delta = 0 | "
+             "real decisions | changes expected success | success flipped on the draw | "
+             "sign right | mean abs exact | credit holds a chosen token |"), "|---|" + "---|" * 10]
+    for a in arms:
+        edits = [e for (arm, _), run in runs.items() if arm == a for e in run["edits"]]
+        for family in EDIT_FAMILIES:
+            es = [e for e in edits if e["family"] == family]
+            if not es:
+                continue
+            real = [e for e in es if abs(e["exact_delta"]) > 1e-9]
+            success = [e for e in es if abs(e.get("exact_success_delta", 0.0)) > 1e-6]
+            # the draw's success changed: Delta minus its (nearly deterministic) cost part
+            flipped = [e for e in es if abs(e["delta"] - (e["exact_delta"] - e.get(
+                "exact_success_delta", 0.0))) > 0.5]
+            signed = [e for e in real if e["delta"] != 0]
+            right = [e for e in signed if (e["delta"] > 0) == (e["exact_delta"] > 0)]
+            lines.append(
+                f"| {a} | {family} | {len(es)} | "
+                f"{sum(abs(e['delta']) for e in es) / len(es):.3f} | "
+                f"{sum(e['delta'] == 0 for e in es) / len(es):.0%} | "
+                f"{len(real) / len(es):.0%} | {len(success) / len(es):.0%} | "
+                f"{len(flipped) / len(es):.0%} | "
+                f"{(len(right) / len(signed)) if signed else float('nan'):.0%} | "
+                f"{sum(abs(e['exact_delta']) for e in es) / len(es):.3f} | "
+                f"{sum(e['chosen_tokens'] > 0 for e in es) / len(es):.0%} |")
+    return lines
+
+
+def _band(curves: list[list[float]]):
+    """Mean and a 95% normal band (1.96 standard errors) across seeds, per point."""
+    import statistics
+
+    n = min(len(c) for c in curves)
+    mean, lo, hi = [], [], []
+    for i in range(n):
+        values = [c[i] for c in curves]
+        m = statistics.fmean(values)
+        se = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.0
+        mean.append(m)
+        lo.append(m - 1.96 * se)
+        hi.append(m + 1.96 * se)
+    return mean, lo, hi
+
+
+def plot_curves(path: Path, runs: dict, arms: list[str], target: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    figure, (by_step, by_calls) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for a in arms:
+        series = [run["rows"] for (arm, _), run in sorted(runs.items()) if arm == a]
+        color = COLORS.get(a)
+        smooth = [moving_average([r["reward"] for r in rows]) for rows in series]
+        mean, lo, hi = _band(smooth)
+        xs = range(1, len(mean) + 1)
+        by_step.plot(xs, mean, color=color, label=f"{a} (n={len(series)})")
+        by_step.fill_between(xs, lo, hi, color=color, alpha=0.2)
+        budget = min(rows[-1]["workers/total_calls"] for rows in series)
+        grid = np.linspace(0, budget, 50)
+        on_grid = [list(np.interp(grid, [r["workers/total_calls"] for r in rows], s))
+                   for rows, s in zip(series, smooth)]
+        mean, lo, hi = _band(on_grid)
+        by_calls.plot(grid, mean, color=color, label=f"{a} (n={len(series)})")
+        by_calls.fill_between(grid, lo, hi, color=color, alpha=0.2)
+    for axis, xlabel in ((by_step, "optimizer step"), (by_calls, "cumulative worker calls")):
+        axis.axhline(target, color="gray", linestyle="--", linewidth=1)
+        axis.set_xlabel(xlabel)
+        axis.set_ylabel(f"training reward ({WINDOW}-step moving average)")
+        axis.legend()
+        axis.grid(alpha=0.3)
+    figure.suptitle("Structure testbed (simulated workers): mean over seeds, 95% band")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def plot_deltas(path: Path, runs: dict, arms: list[str]) -> None:
+    """Per edit family: mean |Delta| per step (pooled over seeds) of the arms with edits."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with_edits = [a for a in arms if any(run["edits"] for (arm, _), run in runs.items()
+                                         if arm == a)]
+    if not with_edits:
+        return
+    figure, axes = plt.subplots(1, len(with_edits), figsize=(6 * len(with_edits), 4),
+                                squeeze=False)
+    for axis, a in zip(axes[0], with_edits):
+        edits = [e for (arm, _), run in runs.items() if arm == a for e in run["edits"]]
+        for family in EDIT_FAMILIES:
+            by_step: dict[int, list[float]] = {}
+            for e in edits:
+                if e["family"] == family:
+                    by_step.setdefault(e["step"], []).append(abs(e["delta"]))
+            if by_step:
+                steps = sorted(by_step)
+                axis.plot(steps, [sum(by_step[s]) / len(by_step[s]) for s in steps],
+                          marker=".", label=family)
+        axis.set_title(f"{a}: mean |Delta| per step")
+        axis.set_xlabel("optimizer step")
+        axis.legend()
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="train arms x seeds in sequence, resumable")
+    run.add_argument("--arms", nargs="+", choices=list(ARMS), default=list(MAIN))
+    run.add_argument("--seeds", type=int, nargs="+", default=list(range(8)))
+    run.add_argument("--budget", type=int, default=120, help="worker calls per run")
+    run.add_argument("--config", type=Path, default=CONFIG)
+    rep = commands.add_parser("report")
+    rep.add_argument("--name", default="main", help="experiments/results/<name>/")
+    rep.add_argument("--target", type=float, default=TARGET)
+    for sub in (run, rep):
+        sub.add_argument("--runs", type=Path, default=RUNS)
+    args = parser.parse_args()
+    if args.command == "run":
+        args.runs.mkdir(parents=True, exist_ok=True)
+        for seed in args.seeds:  # seed-major: every arm of a seed before the next seed
+            for arm in args.arms:
+                folder = args.runs / f"{arm}-seed{seed}"
+                print(train_one(arm, seed, args.budget, folder, args.config), flush=True)
+    else:
+        report(args.runs, args.name, args.target)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    sys.exit(main())
