@@ -171,7 +171,7 @@ def probability(family: Family, member: Member, right: Sequence[bool],
     step = family.step(member.role)
     if step is None:
         return 0.0
-    fed = {}
+    fed: dict[str, bool] = {}
     distractions = 0
     for up in member.after:
         role = members[up].role
