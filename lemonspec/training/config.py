@@ -341,8 +341,8 @@ class SimulatorConfig:
         for name in self.task_types or ():
             if name not in known:
                 raise BadValue("task_types", list(self.task_types),
-                               f"{name!r} is not a {self.kind} task type; the types are "
-                               f"{', '.join(known)}" + did_you_mean(name, known))
+                               f"{name!r} is not one of {', '.join(known)} (the "
+                               f"{self.kind} task types)" + did_you_mean(name, known))
 
 
 @attrs.frozen
