@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -196,7 +197,7 @@ def random_team(benchmark: str, *, agents: int | None = None, seed: int = RANDOM
 def _topology(name: str, task: Task, roles: tuple[str, ...], after: dict[int, tuple[int, ...]],
               header: str) -> Team:
     """Agents with the given roles and edges (by position); the last one answers."""
-    names = _agent_names(roles)
+    names = role_agent_names(roles)
     last = len(roles) - 1
     agents = tuple(
         Agent(names[i], role, _duty(task, role, is_output=i == last),
@@ -217,7 +218,7 @@ def _duty(task: Task, role: str, *, is_output: bool) -> str | None:
     return None
 
 
-def _agent_names(roles: tuple[str, ...]) -> list[str]:
+def role_agent_names(roles: Sequence[str]) -> list[str]:
     """MathSolver -> math_solver; a repeated role gets _2, _3, ..."""
     seen: dict[str, int] = {}
     names = []

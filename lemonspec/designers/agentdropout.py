@@ -17,13 +17,12 @@ batches of 40, 2 iterations, pruning rate 0.10).
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from lemonspec.designers.base import Trained
+from lemonspec.designers.base import Trained, seeded
 from lemonspec.designers.environment import BudgetExhausted, Environment
 from lemonspec.designers.graphs import design_of, full_mask, prune_lowest, sample_dag
 from lemonspec.designers.space import Design, Space
@@ -55,9 +54,7 @@ class AgentDropout:
         space = env.space
         n = len(space.lineup)
         output = n - 1
-        torch.manual_seed(seed)
-        generator = torch.Generator().manual_seed(seed)
-        rng = random.Random(seed)
+        generator, rng = seeded(seed)
         logits = torch.nn.Parameter(torch.zeros(n, n))
         optimizer = torch.optim.Adam([logits], lr=s.lr)
         mask = full_mask(n, output)

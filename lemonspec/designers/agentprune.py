@@ -17,13 +17,12 @@ team runs one round.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from lemonspec.designers.base import Trained
+from lemonspec.designers.base import Trained, seeded
 from lemonspec.designers.environment import BudgetExhausted, Environment
 from lemonspec.designers.graphs import design_of, full_mask, prune_lowest, sample_dag
 from lemonspec.designers.space import Design, Space
@@ -53,9 +52,7 @@ class AgentPrune:
         s = self.settings
         space = env.space
         n = len(space.lineup)
-        torch.manual_seed(seed)
-        generator = torch.Generator().manual_seed(seed)
-        rng = random.Random(seed)
+        generator, rng = seeded(seed)
         start = torch.logit(torch.tensor(s.initial_probability))
         logits = torch.nn.Parameter(torch.full((n, n), float(start)))
         optimizer = torch.optim.Adam([logits], lr=s.lr)

@@ -94,3 +94,14 @@ def _bad_setting(name: str, value: Any, default: Any) -> str | None:
     if any(word in name for word in _WEIGHTS):
         return None if value >= 0 else "must be at least 0"
     return None if value > 0 else "must be above 0"
+
+
+def seeded(seed: int):
+    """(torch generator, random.Random) for a training run, with torch's global seed set
+    too (parameter initialisation draws from it): every learned designer starts this way."""
+    import random
+
+    import torch
+
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed), random.Random(seed)

@@ -16,13 +16,12 @@ training loss is the REINFORCE term alone). Plain torch: torch_geometric is not 
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from lemonspec.designers.base import Trained
+from lemonspec.designers.base import Trained, seeded
 from lemonspec.designers.environment import BudgetExhausted, Environment
 from lemonspec.designers.graphs import design_of, embed, full_mask, sample_dag
 from lemonspec.designers.space import Design, Space
@@ -92,9 +91,7 @@ class GDesigner:
         s = self.settings
         space = env.space
         n = len(space.lineup)
-        torch.manual_seed(seed)
-        generator = torch.Generator().manual_seed(seed)
-        rng = random.Random(seed)
+        generator, rng = seeded(seed)
         network = _network(s.dim, s.hidden)
         optimizer = torch.optim.Adam(network.parameters(), lr=s.lr)
         mask = full_mask(n, n - 1)

@@ -10,12 +10,12 @@ exactly as the fixed baselines do it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from lemonspec.benchmarks.baselines import role_agent_names
 from lemonspec.compiler.fmt import format_text
 from lemonspec.compiler.stdlib import role_pool, standard_roles
 from lemonspec.compiler.strings import encode_short
@@ -137,7 +137,7 @@ def read_by_output(n: int, edges: Iterable[tuple[int, int]], output: int) -> fro
 
 def render(design: Design, space: Space, name: str = "designed") -> str:
     """The design as a canonically formatted `.lemon` file."""
-    names = _agent_names(design.roles)
+    names = role_agent_names(design.roles)
     lines = [f"team {name} {{", f"goal: {encode_short(space.goal)}"]
     for i in topological_order(design.size, design.edges) or ():  # a Design is a DAG
         lines.append(f"agent {names[i]}: {design.roles[i]} {{")
@@ -151,14 +151,3 @@ def render(design: Design, space: Space, name: str = "designed") -> str:
         lines.append("}")
     lines += [f"output: {names[design.output]}", "}"]
     return format_text("\n".join(lines) + "\n")
-
-
-def _agent_names(roles: Sequence[str]) -> list[str]:
-    """MathSolver -> math_solver; a repeated role gets _2, _3, ..."""
-    seen: dict[str, int] = {}
-    names = []
-    for role in roles:
-        base = re.sub(r"(?<!^)(?=[A-Z])", "_", role).lower()
-        seen[base] = seen.get(base, 0) + 1
-        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
-    return names

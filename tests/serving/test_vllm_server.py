@@ -11,7 +11,7 @@ import pytest
 
 from lemonspec.orchestrator.constraint import Scope
 from lemonspec.orchestrator.decoding import forced_sample
-from lemonspec.orchestrator.prompt import orchestrator_prompt
+from lemonspec.orchestrator.prompt import chat_prompt, orchestrator_prompt
 from lemonspec.orchestrator.served import ServedEngine, ServedEngineError, sample_served
 from lemonspec.orchestrator.validity import check_spec
 
@@ -60,7 +60,11 @@ def test_served_samples_carry_what_the_trainer_needs(engine, tokenizer):
     assert sample.chosen == replayed.chosen and any(sample.chosen) and not all(sample.chosen)
     assert len(sample.logprobs) == len(sample.token_ids)
     assert all(math.isfinite(v) and v <= 0.0 for v in sample.logprobs)
-    assert sample.prompt_token_ids[-3:] != ()  # the exact prompt ids the trainer scores
+    # the exact prompt ids the trainer scores: the chat-formatted orchestrator prompt
+    expected = tokenizer.encode(chat_prompt(tokenizer, orchestrator_prompt(TASKS[0],
+                                                                           family="math")),
+                                add_special_tokens=False)
+    assert sample.prompt_token_ids == tuple(expected)
 
 
 def test_a_trainer_adapter_is_served_at_run_time(engine, tokenizer, vllm_server, tmp_path):
