@@ -262,23 +262,45 @@ def _collect(proc: subprocess.Popen, deadline: float, cap: int) -> tuple[bytes, 
     tail = bytearray()
     dropped = 0
     fd = proc.stdout.fileno()
+
+    def keep(chunk: bytes) -> None:
+        nonlocal dropped
+        tail.extend(chunk)
+        if len(tail) > cap:  # keep the end, where the traceback and the verdict are
+            dropped += len(tail) - cap
+            del tail[:-cap]
+
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
         while (remaining := deadline - time.monotonic()) > 0:
             if not selector.select(min(remaining, 0.05)):
-                if _has_exited(proc):  # a stray process may hold the pipe open: stop anyway
+                if _has_exited(proc):  # a stray process may hold the pipe open: stop anyway,
+                    _drain(fd, keep)  # after what the jail wrote just before it exited
                     break
                 continue
             chunk = os.read(fd, 1 << 16)
             if not chunk:
                 break
-            tail += chunk
-            if len(tail) > cap:  # keep the end, where the traceback and the verdict are
-                dropped += len(tail) - cap
-                del tail[:-cap]
+            keep(chunk)
     if dropped:
         tail[:0] = f"[... {dropped} bytes of output dropped ...]\n".encode()
     return bytes(tail), _exited(proc, deadline)
+
+
+def _drain(fd: int, keep) -> None:
+    """Whatever the pipe already holds (a pipe buffer's worth, so a stray writer that keeps
+    writing cannot hold us here), without waiting for it to close."""
+    os.set_blocking(fd, False)
+    try:
+        for _ in range(16):
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            keep(chunk)
+    except BlockingIOError:
+        pass
+    finally:
+        os.set_blocking(fd, True)
 
 
 def _exited(proc: subprocess.Popen, deadline: float) -> bool:
