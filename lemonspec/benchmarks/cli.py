@@ -302,7 +302,6 @@ class _Display:
     """A rich progress bar with the running accuracy; one line per item in a log file."""
 
     def __init__(self, total: int) -> None:
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -312,7 +311,9 @@ class _Display:
             TimeRemainingColumn,
         )
 
-        self.console = Console(stderr=True)
+        from lemonspec.progress import stderr_console
+
+        self.console = stderr_console()
         self.total, self.done, self.correct, self.teams_written = total, 0, 0, 0
         self.progress = Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(),

@@ -1,6 +1,7 @@
 """`lemonc generate`: the orchestrator writes teams for a task; each is saved as a .lemon
 file and checked, and with --run executed. Exit 0 when every sample passes the checks,
-1 when one does not, 2 on bad options."""
+1 when one does not, 2 on bad options. Results go to stdout; where it is (loading the
+model, sampling with its rate, checking, running) to stderr (lemonspec.progress)."""
 
 from __future__ import annotations
 
@@ -51,11 +52,14 @@ def generate(task, dataset, index, split, family, model, samples, seed, temperat
     scope = Scope.for_family(family, bind_agents=not unbound)
     options = {"num_samples": samples, "temperature": temperature, "top_p": top_p,
                "scope": scope, "seed": seed}
-    texts, constrained = _generate(model, task_text, family, not unconstrained, max_new_tokens,
-                                   options)
-    stem = f"{dataset}-{index}" if dataset else "task"
-    valid = _report(texts, Path(out), stem, seed, constrained, execute, item, task_text,
-                    profile)
+    from lemonspec.progress import Stages
+
+    with Stages() as shown:
+        texts, constrained = _generate(model, task_text, family, not unconstrained,
+                                       max_new_tokens, options, shown)
+        stem = f"{dataset}-{index}" if dataset else "task"
+        valid = _report(texts, Path(out), stem, seed, constrained, execute, item, task_text,
+                        profile, shown)
     sys.exit(0 if valid == len(texts) else EXIT_INVALID)
 
 
@@ -82,8 +86,8 @@ def _family(dataset: str) -> str | None:
     return family_of(dataset)
 
 
-def _generate(model, task_text, family, constrained, max_new_tokens,
-              options) -> tuple[list[str], bool]:
+def _generate(model, task_text, family, constrained, max_new_tokens, options,
+              shown) -> tuple[list[str], bool]:
     """The samples' texts, and whether they were decoded under the grammar."""
     from lemonspec.orchestrator.models import is_local, load_orchestrator
     from lemonspec.orchestrator.prompt import orchestrator_prompt
@@ -92,20 +96,24 @@ def _generate(model, task_text, family, constrained, max_new_tokens,
     if is_local(model):
         from lemonspec.orchestrator.decoding import sample_specs
 
+        shown.stage(f"loading the orchestrator model ({model})")
         network, tokenizer = load_orchestrator(model)
+        shown.stage(f"sampling {options['num_samples']} team(s)")
         found = sample_specs(network, tokenizer, [prompt], constrained=constrained,
-                             max_new_tokens=max_new_tokens, **options)
+                             max_new_tokens=max_new_tokens, on_progress=shown.sampling,
+                             **options)
         return [s.text for s in found], constrained
     from lemonspec.orchestrator.remote import accepts_grammar, sample_remote
 
     constrained = constrained and accepts_grammar(model)
+    shown.stage(f"sampling {options['num_samples']} team(s) from {model}")
     found = sample_remote(model, [prompt], constrained=constrained, max_tokens=max_new_tokens,
-                          **options)
+                          on_progress=shown.sampling, **options)
     return [s.text for s in found], constrained
 
 
 def _report(texts, out: Path, stem, seed, constrained, execute, item, task_text,
-            profile) -> int:
+            profile, shown) -> int:
     from lemonspec.compiler.diagnostics import render_concise
     from lemonspec.orchestrator.validity import check_spec, spec_text
 
@@ -115,12 +123,14 @@ def _report(texts, out: Path, stem, seed, constrained, execute, item, task_text,
         path = out / f"{stem}-s{seed}-{number}.lemon"
         spec = text if constrained else spec_text(text)
         path.write_text(spec, encoding="utf-8")
+        shown.stage(f"checking team {number + 1}/{len(texts)}")
         check = check_spec(spec, path=str(path))
         verdict = "ok" if check.ok else "invalid" if check.parses else "does not parse"
         click.echo(f"{path}: {verdict}")
         click.echo(render_concise(check.diagnostics), nl=False)
         valid += check.ok
         if execute and check.ok:
+            shown.stage(f"running team {number + 1}/{len(texts)}")
             _run(spec, str(path), item, task_text, profile)
     return valid
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import attrs
@@ -36,6 +36,7 @@ from lemonspec.orchestrator.constraint import (
 )
 from lemonspec.orchestrator.offsets import TextAssembler
 from lemonspec.orchestrator.prompt import chat_prompt
+from lemonspec.progress import SamplingProgress
 
 UNCONSTRAINED_MAX_TOKENS = 1024  # the budget of an unconstrained sample unless given
 DEFAULT_BATCH_SIZE = 8  # on a CPU, larger batches add little throughput
@@ -89,19 +90,21 @@ def sample_specs(model, tokenizer, prompts: Sequence[str], *, num_samples: int =
                  temperature: float = 1.0, top_p: float = 1.0,
                  max_new_tokens: int | None = None, constrained: bool = True,
                  scope: Scope | Sequence[Scope] = UNRESTRICTED, seed: int = 0, chat: bool = True,
-                 batch_size: int = DEFAULT_BATCH_SIZE) -> list[Sample]:
+                 batch_size: int = DEFAULT_BATCH_SIZE,
+                 on_progress: Callable[[SamplingProgress], None] | None = None) -> list[Sample]:
     """`num_samples` specs per prompt, prompt-major: samples[i * num_samples + j] answers
     prompts[i]. See `decode` for the arguments."""
     return list(decode(model, tokenizer, prompts, num_samples=num_samples,
                        temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
                        constrained=constrained, scope=scope, seed=seed, chat=chat,
-                       batch_size=batch_size).samples)
+                       batch_size=batch_size, on_progress=on_progress).samples)
 
 
 def decode(model, tokenizer, prompts: Sequence[str], *, num_samples: int = 1,
            temperature: float = 1.0, top_p: float = 1.0, max_new_tokens: int | None = None,
            constrained: bool = True, scope: Scope | Sequence[Scope] = UNRESTRICTED, seed: int = 0,
-           chat: bool = True, batch_size: int = DEFAULT_BATCH_SIZE) -> Decoded:
+           chat: bool = True, batch_size: int = DEFAULT_BATCH_SIZE,
+           on_progress: Callable[[SamplingProgress], None] | None = None) -> Decoded:
     """Samples specs and times the work.
 
     prompts: user messages (orchestrator_prompt), put in the chat format when `chat`.
@@ -109,7 +112,7 @@ def decode(model, tokenizer, prompts: Sequence[str], *, num_samples: int = 1,
     what the longest team in scope needs (so they always finish), unconstrained ones
     UNCONSTRAINED_MAX_TOKENS. scope: what constrained samples may name, for every prompt or
     one per prompt. batch_size: how many samples decode together; a finished sample's place
-    goes to the next one waiting.
+    goes to the next one waiting. on_progress: called with a SamplingProgress after every step.
     """
     vocab = vocabulary(tokenizer)
     scopes = [scope] * len(prompts) if isinstance(scope, Scope) else list(scope)
@@ -126,10 +129,15 @@ def decode(model, tokenizer, prompts: Sequence[str], *, num_samples: int = 1,
     sampler = _Sampler(vocab, vocab.eos_ids | _eos_ids(model), temperature, top_p,
                        max_new_tokens, torch.Generator().manual_seed(seed), masks)
     batch, rows, steps = Batch(), [], []
+    total, started = len(prompt_ids) * num_samples, time.perf_counter()
     with _inference(model), masks:
         while waiting or batch.rows:
             waiting.admit(model, batch, rows, batch_size)
             steps.append(sampler.step(model, batch, rows))
+            if on_progress is not None:
+                on_progress(SamplingProgress(len(rows) - len(batch.rows), total,
+                                     sum(len(r.tokens) for r in rows),
+                                     time.perf_counter() - started))
     samples = tuple(row.sample(prompt_ids[row.prompt_index], constrained) for row in rows)
     return Decoded(samples, waiting.prefill_seconds, tuple(steps))
 

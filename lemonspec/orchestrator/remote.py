@@ -13,11 +13,13 @@ Other providers decode unconstrained, and the compiler's diagnostics say what is
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import attrs
 
 from lemonspec.orchestrator.constraint import UNRESTRICTED, Scope
+from lemonspec.progress import SamplingProgress
 
 # LiteLLM providers whose servers accept a grammar in the request body.
 GRAMMAR_PROVIDERS = ("hosted_vllm/",)
@@ -52,10 +54,12 @@ def grammar_body(scope: Scope) -> dict:
 def sample_remote(model: str, prompts: Sequence[str], *, num_samples: int = 1,
                   temperature: float = 1.0, top_p: float = 1.0, max_tokens: int | None = None,
                   scope: Scope = UNRESTRICTED, constrained: bool | None = None, seed: int = 0,
+                  on_progress: Callable[[SamplingProgress], None] | None = None,
                   **litellm_params) -> list[RemoteSample]:
     """`num_samples` specs per prompt (prompt-major) from a LiteLLM model.
 
     constrained: None sends the grammar when the provider accepts one (accepts_grammar).
+    on_progress: called with a SamplingProgress after each reply.
     """
     constrained = accepts_grammar(model) if constrained is None else constrained
     params = dict(temperature=temperature, top_p=top_p, drop_params=True, **litellm_params,
@@ -64,18 +68,30 @@ def sample_remote(model: str, prompts: Sequence[str], *, num_samples: int = 1,
         params["extra_body"] = {**params.get("extra_body", {}), **grammar_body(scope)}
     requests = [(i // num_samples, prompts[i // num_samples], seed + i)
                 for i in range(len(prompts) * num_samples)]
-    return asyncio.run(_sample_all(model, requests, constrained, params))
+    return asyncio.run(_sample_all(model, requests, constrained, params, on_progress))
 
 
-async def _sample_all(model, requests, constrained: bool, params: dict) -> list[RemoteSample]:
+async def _sample_all(model, requests, constrained: bool, params: dict,
+                      on_progress=None) -> list[RemoteSample]:
     from lemonspec.environment import configure
     from lemonspec.runtime.providers import litellm
 
     configure()
+    started, finished = time.perf_counter(), 0
+    tokens: int | None = 0
+
     async def one(index: int, prompt: str, seed: int) -> RemoteSample:
+        nonlocal finished, tokens
         reply = await litellm().acompletion(
             model=model, messages=[{"role": "user", "content": prompt}], seed=seed, **params)
         choice = reply.choices[0]
+        finished += 1
+        usage = getattr(reply, "usage", None)
+        counted = getattr(usage, "completion_tokens", None)  # a provider may not say
+        tokens = tokens + counted if tokens is not None and counted is not None else None
+        if on_progress is not None:
+            on_progress(SamplingProgress(finished, len(requests), tokens,
+                                         time.perf_counter() - started))
         return RemoteSample(choice.message.content or "", constrained, choice.finish_reason,
                             index)
 

@@ -106,13 +106,13 @@ def _compile(file, team, profile):
 
 
 def _run_with_progress(ir, text, options, live: bool):
-    from rich.console import Console
     from rich.live import Live
 
+    from lemonspec.progress import stderr_console
     from lemonspec.runtime import run_team
 
     board = _Board(ir)
-    console = Console(stderr=True)
+    console = stderr_console()
     try:
         if not live or not console.is_terminal:
             return asyncio.run(run_team(ir, text, listeners=[board.on_event], **options))

@@ -1,5 +1,7 @@
 """`lemonc generate`, with a tiny random model saved as a folder (and as a LoRA adapter)."""
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -67,3 +69,20 @@ def test_generate_runs_the_teams_with_run(model_folder, tmp_path):
 def test_generate_wants_exactly_one_task(args):
     result = generate(*args)
     assert result.exit_code == 2 and "--task TEXT or --dataset" in result.output
+
+
+def test_generate_shows_its_stages_on_stderr_as_plain_lines(model_folder, tmp_path):
+    result = generate("--task", "Add 2 and 3.", "--family", "math", "--model", model_folder,
+                      "--samples", 2, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    # Not a terminal: one plain line per stage, in order (transformers' own weight-loading
+    # bar, redrawn with carriage returns, is left out).
+    lines = [line for line in result.stderr.split("\n") if line and "\r" not in line]
+    assert lines[0] == f"loading the orchestrator model ({model_folder})"
+    assert lines[1] == "sampling 2 team(s)"
+    assert [line.split(" (")[0] for line in lines[2:4]] == ["sampled team 1/2",
+                                                          "sampled team 2/2"]
+    rate = re.fullmatch(r"sampled team 2/2 \((\d+) tokens, ([\d.]+) tokens/s\)", lines[3])
+    assert rate and int(rate[1]) > 0 and float(rate[2]) > 0
+    assert lines[4:] == ["checking team 1/2", "checking team 2/2"]
+    assert "sampl" not in result.stdout and "task-s0-0.lemon: ok" in result.stdout

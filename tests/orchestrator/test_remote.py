@@ -87,3 +87,12 @@ def test_spec_text_finds_the_team_in_a_chatty_reply():
     assert spec_text("Sure! team t {\n    agent a: X {}\n} Hope it helps") == \
         "team t {\n    agent a: X {}\n}\n"
     assert spec_text("no team here") == "no team here"
+
+
+def test_a_remote_sampler_reports_progress_after_each_reply():
+    fake = ScriptedModel("orchestrator-progress", rule=lambda call: REPLY)
+    seen = []
+    sample_remote(fake.model, ["task"], num_samples=3, on_progress=seen.append)
+    assert [p.finished for p in seen] == [1, 2, 3] and {p.total for p in seen} == {3}
+    # the scripted model reports usage, so the counts grow with each reply
+    assert seen[0].new_tokens > 0 and seen[-1].new_tokens == 3 * seen[0].new_tokens
