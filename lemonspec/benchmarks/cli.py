@@ -311,7 +311,7 @@ class _Display:
             TimeRemainingColumn,
         )
 
-        from lemonspec.progress import stderr_console
+        from lemonspec.display import stderr_console
 
         self.console = stderr_console()
         self.total, self.done, self.correct, self.teams_written = total, 0, 0, 0
@@ -350,10 +350,10 @@ class _Display:
 
 
 def _print_summary(team, dataset, profile, summary, seconds, ran) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from lemonspec.benchmarks.report import accuracy_text
+    from lemonspec.display import stdout_console
 
     table = Table(title=f"{team} on {dataset} ({profile.name})", show_header=False)
     rows = [
@@ -381,7 +381,7 @@ def _print_summary(team, dataset, profile, summary, seconds, ran) -> None:
         ]
     for name, value in rows:
         table.add_row(name, value)
-    Console().print(table)
+    stdout_console().print(table)
 
 
 # ---- lemonc report ----
@@ -395,10 +395,9 @@ def _print_summary(team, dataset, profile, summary, seconds, ran) -> None:
 def report(results, png, markdown):
     """Compare results files of lemonc bench (fixed teams and orchestrators): a table, and a
     bar chart PNG with --png."""
-    from rich.console import Console
-
     from lemonspec.benchmarks import report as r
     from lemonspec.benchmarks.errors import Error
+    from lemonspec.display import stdout_console
 
     traces = [path for path in results if r.is_trace(path)]
     if traces:
@@ -412,7 +411,7 @@ def report(results, png, markdown):
     if markdown:
         click.echo(r.markdown(rows), nl=False)
     else:
-        Console().print(r.table(rows))
+        stdout_console().print(r.table(rows))
     if png:
         click.echo(f"wrote {r.plot(rows, png)}", err=True)
 

@@ -1,7 +1,7 @@
 """`lemonc generate`: the orchestrator writes teams for a task; each is saved as a .lemon
 file and checked, and with --run executed. Exit 0 when every sample passes the checks,
 1 when one does not, 2 on bad options. Results go to stdout; where it is (loading the
-model, sampling with its rate, checking, running) to stderr (lemonspec.progress)."""
+model, sampling with its rate, checking, running) to stderr (lemonspec.display)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def generate(task, dataset, index, split, family, model, samples, seed, temperat
     scope = Scope.for_family(family, bind_agents=not unbound)
     options = {"num_samples": samples, "temperature": temperature, "top_p": top_p,
                "scope": scope, "seed": seed}
-    from lemonspec.progress import Stages
+    from lemonspec.display import Stages
 
     with Stages() as shown:
         texts, constrained = _generate(model, task_text, family, not unconstrained,

@@ -36,7 +36,7 @@ from lemonspec.orchestrator.constraint import (
 )
 from lemonspec.orchestrator.offsets import TextAssembler
 from lemonspec.orchestrator.prompt import chat_prompt
-from lemonspec.progress import SamplingProgress
+from lemonspec.display import SamplingProgress
 
 UNCONSTRAINED_MAX_TOKENS = 1024  # the budget of an unconstrained sample unless given
 DEFAULT_BATCH_SIZE = 8  # on a CPU, larger batches add little throughput

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from lemonspec.orchestrator.constraint import UNRESTRICTED, Scope
-from lemonspec.progress import SamplingProgress
+from lemonspec.display import SamplingProgress
 
 # LiteLLM providers whose servers accept a grammar in the request body.
 GRAMMAR_PROVIDERS = ("hosted_vllm/",)

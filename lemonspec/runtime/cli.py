@@ -108,7 +108,7 @@ def _compile(file, team, profile):
 def _run_with_progress(ir, text, options, live: bool):
     from rich.live import Live
 
-    from lemonspec.progress import stderr_console
+    from lemonspec.display import stderr_console
     from lemonspec.runtime import run_team
 
     board = _Board(ir)
@@ -168,7 +168,9 @@ def _print_result(result) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    console = _stdout_console()
+    from lemonspec.display import stdout_console
+
+    console = stdout_console()
     calls = (f"{result.model_calls} model calls recorded, replayed from the trace"
              if result.replayed else f"{result.model_calls} model calls, {result.cache_hits} cached")
     table = Table(title=f"team {result.team}: {result.seconds:.2f} s, {calls}")
@@ -187,19 +189,6 @@ def _print_result(result) -> None:
     console.print(table)
     answer = escape(result.answer) if result.answer is not None else "[red](none)[/]"
     console.print(f"[bold]answer:[/] {answer}", soft_wrap=True)  # one line, whatever its length
-
-
-def _stdout_console():
-    """A terminal gets rich's layout; a pipe or file gets lines that are never wrapped or cut
-    (rich would assume 80 columns), for scripts and logs."""
-    import shutil
-
-    from rich.console import Console
-
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=max(shutil.get_terminal_size().columns, 10_000))
-    return console
 
 
 def _number(value) -> str:

@@ -130,8 +130,9 @@ def sft(config_path, skip_eval):
 
 
 def _print_measurements(result) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from lemonspec.display import stdout_console
 
     where = "held-out items" if result.held_out else "training items (none held out)"
     table = Table(title=f"before and after the warm start, on {where}")
@@ -144,4 +145,4 @@ def _print_measurements(result) -> None:
         table.add_row(name, f"{b.valid}/{b.samples} ({b.rate:.0%})",
                       f"{a.valid}/{a.samples} ({a.rate:.0%})")
     table.add_row("mean reward, constrained", f"{before.reward:.3f}", f"{after.reward:.3f}")
-    Console().print(table)
+    stdout_console().print(table)

@@ -59,3 +59,15 @@ def test_a_file_that_is_not_results_is_refused(tmp_path):
     stray.write_text('{"hello": 1}\n')
     result = CliRunner().invoke(main, ["report", str(stray), "--png", str(tmp_path / "x.png")])
     assert result.exit_code == 2 and "not a lemonc bench results line" in result.output
+
+
+def test_report_to_a_pipe_is_never_wrapped_or_cut(tmp_path):
+    paths = three_runs(tmp_path)
+    result = CliRunner().invoke(main, ["report", *map(str, paths)])  # rich alone: 80 columns
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    header = next(line for line in result.output.splitlines() if "team" in line)
+    assert "accuracy % [95% CI]" in header and "dataset" in header  # every title on one line
+    rows = [line for line in result.output.splitlines() if "embedded/smollm2-135m" in line]
+    assert len(rows) == 3 and any("50.0 [23.7, 76.3]" in row for row in rows)
+    assert list(tmp_path.glob("*.png")) == []  # no chart unless --png

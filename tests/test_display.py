@@ -1,10 +1,10 @@
-"""lemonspec.progress: plain lines when stderr is not a terminal, a live status when it is."""
+"""lemonspec.display: plain lines when stderr is not a terminal, a live status when it is."""
 
 import io
 
 from rich.console import Console
 
-from lemonspec.progress import SamplingProgress, Stages
+from lemonspec.display import SamplingProgress, Stages
 
 
 def console(terminal: bool) -> Console:

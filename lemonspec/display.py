@@ -1,10 +1,13 @@
-"""How a long command shows where it is, on stderr (stdout stays for results).
+"""Where `lemonc`'s commands write for people and for scripts: the one owner of both choices.
 
-When stderr is a terminal the display is live (rich redraws it in place); otherwise (a log
-file, CI, a pipe) each change is one plain line, never redrawn. The one owner of that choice
-for `lemonc run`, `bench` and `generate` (`stderr_console`); `Stages` is the display of a
+Results go to stdout (`stdout_console`): a terminal gets rich's layout; a pipe or a file
+gets lines that are never wrapped or cut (rich alone would assume 80 columns).
+
+Progress goes to stderr (`stderr_console`): live when stderr is a terminal (rich redraws
+it in place); otherwise (a log file, CI, a pipe) each change is one plain line, never
+redrawn. `lemonc run`, `bench` and `generate` follow it; `Stages` is the display of a
 command that goes through named stages (`generate`: loading, sampling, checking).
-The proof: tests/test_progress.py and tests/orchestrator/test_cli.py.
+The proof: tests/test_display.py, tests/orchestrator/test_cli.py, tests/benchmarks/test_cli.py.
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ class SamplingProgress:
         if self.new_tokens is None or self.seconds <= 0:
             return ""
         return f"{self.new_tokens} tokens, {self.new_tokens / self.seconds:.1f} tokens/s"
+
+
+def stdout_console() -> Any:
+    """The rich console for a command's results on stdout."""
+    import shutil
+
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(shutil.get_terminal_size().columns, 10_000))
+    return console
 
 
 def stderr_console() -> Any:
