@@ -31,9 +31,9 @@ from lemonspec.runtime.answers import LETTERS, format_number
 Kind = Literal["number", "choice", "code", "exact"]
 DATA_ENV = "LEMONSPEC_DATA"
 _DATA_HINT = (
-    "pass --data PATH or set LEMONSPEC_DATA to a folder holding the benchmark folders "
-    "(gsm8k/, svamp/, multiarith/, aqua/, mmlu/, humaneval/); with network access they come "
-    "from the Hugging Face hub (pip install 'lemonspec[bench]')"
+    "set LEMONSPEC_DATA (or pass lemonc bench --data PATH) to a folder holding the benchmark "
+    "folders (gsm8k/, svamp/, multiarith/, aqua/, mmlu/, humaneval/); with network access "
+    "they come from the Hugging Face hub (pip install 'lemonspec[bench]')"
 )
 
 

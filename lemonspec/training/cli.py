@@ -45,8 +45,11 @@ def _usage_errors():
     try:
         yield
     except (ConfigError, ProfileError, DataError, FileNotFoundError) as exc:
-        for line in str(exc).splitlines():
+        message = getattr(exc, "message", None) or str(exc)  # a DataError's hint is apart
+        for line in message.splitlines():
             click.echo(f"error: {line}", err=True)
+        if getattr(exc, "hint", None):
+            click.echo(f"hint: {exc.hint}", err=True)
         sys.exit(EXIT_USAGE)
 
 

@@ -59,6 +59,17 @@ def test_a_bad_config_or_a_missing_checkpoint_exits_2(tmp_path):
     assert result.exit_code == 2 and "no complete checkpoint" in result.output
 
 
+def test_missing_data_prints_its_hint_as_a_hint_line(capsys):
+    from lemonspec.benchmarks import Error
+    from lemonspec.training.cli import _usage_errors
+
+    with pytest.raises(SystemExit) as exited, _usage_errors():
+        raise Error("no local gsm8k data found", "set LEMONSPEC_DATA to a folder")
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == ("error: no local gsm8k data found\n"
+                                       "hint: set LEMONSPEC_DATA to a folder\n")
+
+
 def test_env_mask_is_the_decoders_chosen_marks(tokenizer, tmp_path):
     config = tiny_config(tmp_path)
     profile, sim = workers(config)
