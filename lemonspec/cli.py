@@ -199,7 +199,7 @@ def compile_(file, team, output, levels, root):
     ir = _compile_or_exit(file, team, levels, root)
     if output:
         if not _write_atomically(output, ir.dumps()):
-            sys.exit(1)
+            sys.exit(EXIT_INVALID)
     else:
         click.echo(ir.dumps(), nl=False)
 

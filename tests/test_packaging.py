@@ -140,3 +140,24 @@ def test_require_extra_passes_for_installed_modules_and_pickles_its_error():
     copy = pickle.loads(pickle.dumps(raised.value))
     assert (copy.extra, copy.module, str(copy)) == ("bench", "no_such_module_here",
                                                      str(raised.value))
+
+
+def test_exit_codes_are_named_once_not_written_as_numbers():
+    """`sys.exit(2)`, `SystemExit(3)`, `fail(..., 130)`: each exit code is a name from
+    lemonspec.errors (the sandbox's jail, a script run in a child process, aside)."""
+    import ast
+
+    numbered = []
+    for path in sorted((ROOT / "lemonspec").rglob("*.py")):
+        if path.name == "_jail.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("exit", "SystemExit", "fail", "_fail") and any(
+                    isinstance(arg, ast.Constant) and type(arg.value) is int
+                    for arg in [*node.args, *(k.value for k in node.keywords)]):
+                numbered.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert numbered == []

@@ -4,16 +4,12 @@ Exit codes: 2 bad options, data or designer folder; 130 interrupted."""
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from lemonspec.designers.base import METHODS
-
-
-def _fail(message: str, code: int = 2):
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+from lemonspec.errors import EXIT_INTERRUPTED
+from lemonspec.errors import fail as _fail
 
 
 def _settings(pairs) -> dict:
@@ -73,7 +69,7 @@ def design(method, dataset, out, split, limit, budget, seed, pairs, profile, mod
     except Error as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        _fail("interrupted; nothing was saved", 130)
+        _fail("interrupted; nothing was saved", EXIT_INTERRUPTED)
     rewards = [h["reward"] for h in report.trained.history if "reward" in h]
     click.echo(f"{report.method}: {len(report.trained.history)} steps on {report.tasks} tasks, "
                f"{report.calls} worker calls ({report.tokens:,} tokens, {report.runs} team "

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 import click
 
+from lemonspec.errors import EXIT_INTERRUPTED, EXIT_RUN, EXIT_USAGE
 from lemonspec.errors import EXIT_INVALID as EXIT_SPEC
-from lemonspec.errors import EXIT_RUN, EXIT_USAGE
 from lemonspec.errors import fail as _fail
 
 
@@ -119,7 +119,7 @@ def _run_with_progress(ir, text, options, live: bool):
         with Live(board, console=console, refresh_per_second=8, transient=True):
             return asyncio.run(run_team(ir, text, listeners=[board.on_event], **options))
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        _fail("interrupted", EXIT_INTERRUPTED)
     except OSError as exc:  # e.g. a trace or cache path that cannot be written
         _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc), EXIT_USAGE)
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from lemonspec.errors import EXIT_OK, EXIT_RUN, EXIT_USAGE
+
 
 @click.command()
 @click.option("--model-dir", type=click.Path(file_okay=False),
@@ -49,10 +51,10 @@ def serve(model_dir, export_dir, served_name, port, python, no_lora, export_only
         server = start_server(options, python=python)
     except VLLMUnavailable as error:
         click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     # SIGTERM (a CI script ending, a supervisor) must stop the server too: it runs in its
     # own session so that Ctrl-C in a terminal reaches only us, and we pass it on.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(EXIT_OK))
     click.echo(f"serving {options.served_name} at {server.api_base} "
                f"(model hosted_vllm/{options.served_name}); Ctrl-C stops it", err=True)
     try:
@@ -64,4 +66,4 @@ def serve(model_dir, export_dir, served_name, port, python, no_lora, export_only
     if server.process.returncode not in (0, -signal.SIGTERM, None):
         click.echo(f"error: vLLM exited with {server.process.returncode}; its log: "
                    f"{server.log_path}", err=True)
-        sys.exit(3)
+        sys.exit(EXIT_RUN)
