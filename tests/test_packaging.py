@@ -67,6 +67,28 @@ def test_check_loads_no_command_module_and_nothing_heavy():
     assert loaded == []
 
 
+def third_party_loaded_by(cli_args: list[str]) -> set[str]:
+    """The top-level packages outside the standard library that `lemonc ARGS` imports."""
+    out = run_python(
+        "import io, contextlib, json, sys\n"
+        "before = set(sys.modules)\n"
+        "from lemonspec.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    try:\n        main({cli_args!r}, prog_name='lemonc')\n"
+        "    except SystemExit:\n        pass\n"
+        "new = {m.split('.')[0] for m in set(sys.modules) - before}\n"
+        "print(json.dumps(sorted(new - set(sys.stdlib_module_names))))")
+    return set(json.loads(out))
+
+
+def test_start_up_imports_only_what_the_command_needs():
+    """What keeps `lemonc check` and `--help` fast (perf/startup.py measures it): check
+    needs click, attrs and lark (which takes `regex` when it is installed), help only click."""
+    assert third_party_loaded_by(["check", "examples/gsm8k.lemon"]) <= {
+        "click", "attrs", "attr", "lark", "regex", "lemonspec"}
+    assert third_party_loaded_by(["--help"]) <= {"click", "lemonspec"}
+
+
 def test_every_registered_command_loads_and_has_its_registered_name():
     for name in LAZY_COMMANDS:
         command = main.get_command(None, name)
