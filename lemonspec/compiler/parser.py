@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
+import sys
+from pathlib import Path
 
 import lark
 from lark import Token, Tree
@@ -261,7 +265,30 @@ def _hint_for_characters(text: str, offset: int, expected: set[str]) -> str | No
 
 @functools.cache
 def lark_parser() -> lark.Lark:
-    return lark.Lark(parsing_grammar_text(), **LARK_OPTIONS)
+    text = parsing_grammar_text()
+    return lark.Lark(text, **{**LARK_OPTIONS, "cache": _tables_file(text)})
+
+
+def _tables_file(grammar: str) -> str | bool:
+    """Where lark keeps the parser's tables between runs (what keeps `lemonc check` start-up
+    short): a file in the user's own cache folder, named by lark's and Python's versions and
+    the grammar's hash, so checkouts with other grammars never overwrite each other's.
+
+    Not lark's default (`cache=True`): a predictable name in the shared temporary folder,
+    which lark unpickles before checking anything, so another local user could plant code
+    there. False (no cache, only slower) when the folder cannot be made or could be written
+    by someone else."""
+    try:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lemonspec"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to be found
+        return False
+    if info.st_mode & 0o022 or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+        return False
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    python = f"{sys.version_info[0]}{sys.version_info[1]}"
+    return str(folder / f"parser-lark{lark.__version__}-py{python}-{digest}.pickle")
 
 
 def parse(source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:
