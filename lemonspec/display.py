@@ -87,6 +87,18 @@ class Stages:
         if self._status is not None:
             self._status.update(text)
 
+    def echo(self, text: str, nl: bool = True) -> None:
+        """A result line on stdout; the live status steps aside while it is written (both
+        streams share the terminal, and a status redrawn over it would garble the line)."""
+        import click
+
+        if self._status is None or not (text or nl):
+            click.echo(text, nl=nl)
+            return
+        self._status.stop()
+        click.echo(text, nl=nl)
+        self._status.start()
+
     def sampling(self, progress: SamplingProgress) -> None:
         """Live: teams done so far and the rate, at every step. Plain: a line per team done."""
         rate = progress.rate()

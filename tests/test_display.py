@@ -35,3 +35,16 @@ def test_on_a_terminal_the_status_is_live_and_names_the_rate():
         shown.sampling(SamplingProgress(1, 4, 300, 10.0))
         assert shown._status.status == "sampling teams: 1/4 done, 300 tokens, 30.0 tokens/s"
     assert shown._status is None  # stopped on leaving
+
+
+def test_a_result_line_goes_to_stdout_whole_while_the_status_steps_aside(capsys):
+    shown = Stages(console(True))
+    with shown:
+        shown.stage("sampling teams")
+        shown.echo("generated/task-s0-0.lemon: ok")
+        assert shown._status._live.is_started  # back after the line
+        shown.stage("checking team 2/2")
+        assert shown._status.status == "checking team 2/2"
+    assert capsys.readouterr().out == "generated/task-s0-0.lemon: ok\n"
+    drawn = shown.console.file.getvalue()
+    assert "sampling teams" in drawn and "generated" not in drawn  # results never on stderr

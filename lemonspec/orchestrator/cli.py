@@ -126,16 +126,17 @@ def _report(texts, out: Path, stem, seed, constrained, execute, item, task_text,
         shown.stage(f"checking team {number + 1}/{len(texts)}")
         check = check_spec(spec, path=str(path))
         verdict = "ok" if check.ok else "invalid" if check.parses else "does not parse"
-        click.echo(f"{path}: {verdict}")
-        click.echo(render_concise(check.diagnostics), nl=False)
+        shown.echo(f"{path}: {verdict}")
+        shown.echo(render_concise(check.diagnostics), nl=False)
         valid += check.ok
         if execute and check.ok:
             shown.stage(f"running team {number + 1}/{len(texts)}")
-            _run(spec, str(path), item, task_text, profile)
+            shown.echo(_run(spec, str(path), item, task_text, profile))
     return valid
 
 
-def _run(spec: str, path: str, item, task_text: str, profile) -> None:
+def _run(spec: str, path: str, item, task_text: str, profile) -> str:
+    """Runs a written team; the line that tells how it did."""
     import asyncio
 
     from lemonspec.compiler import compile_text
@@ -147,10 +148,9 @@ def _run(spec: str, path: str, item, task_text: str, profile) -> None:
         from lemonspec.runtime import run_team_sync
 
         result = run_team_sync(ir, task_text, profile=chosen)
-        click.echo(f"  answer: {result.answer!r}")
-        return
+        return f"  answer: {result.answer!r}"
     from lemonspec.benchmarks.bench import run_item
 
     line = asyncio.run(run_item(item, ir, chosen, asyncio.Semaphore(chosen.concurrency)))
-    click.echo(f"  answer: {line['answer']!r}  gold: {line['gold']!r}  "
-               f"correct: {'yes' if line['correct'] else 'no'}")
+    return (f"  answer: {line['answer']!r}  gold: {line['gold']!r}  "
+            f"correct: {'yes' if line['correct'] else 'no'}")
