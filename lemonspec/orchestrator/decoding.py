@@ -23,6 +23,7 @@ import attrs
 import numpy as np
 import torch
 
+from lemonspec.display import SamplingProgress
 from lemonspec.orchestrator.batch import Batch, prefill
 from lemonspec.orchestrator.constraint import (
     UNRESTRICTED,
@@ -36,7 +37,6 @@ from lemonspec.orchestrator.constraint import (
 )
 from lemonspec.orchestrator.offsets import TextAssembler
 from lemonspec.orchestrator.prompt import chat_prompt
-from lemonspec.display import SamplingProgress
 
 UNCONSTRAINED_MAX_TOKENS = 1024  # the budget of an unconstrained sample unless given
 DEFAULT_BATCH_SIZE = 8  # on a CPU, larger batches add little throughput
