@@ -113,11 +113,9 @@ def bench_test_overlap(config: Config, training: Sequence[Task],
         return []
     from lemonspec.designers import simulated
 
-    test = {(item.prompt, item.answer) for item in simulated.items("test")}
-    prompts = {prompt for prompt, _ in test}
-    seen = [t.id for t in training if t.input in prompts
-            and any(t.is_correct(answer) for prompt, answer in test if prompt == t.input)]
-    return seen + [i.id for i in held_out if (i.prompt, i.answer) in test]
+    test = {item.prompt: str(item.answer) for item in simulated.items("test")}  # numbers
+    seen = [t.id for t in training if t.input in test and t.is_correct(test[t.input])]
+    return seen + [i.id for i in held_out if test.get(i.prompt) == i.answer]
 
 
 def overlap_warning(ids: Sequence[str]) -> str | None:
