@@ -174,6 +174,11 @@ def _bench_orchestrated(orchestrator, items, dataset, dataset_label, split_label
                                                   profile))
     except Error as exc:
         _fail(str(exc))
+    if getattr(writer, "scope", None) is not None:
+        bounds = writer.scope.bounds
+        click.echo(f"writing in the scope it was trained in (lemon_scope.json): at most "
+                   f"{bounds.max_agents} agents, names of {bounds.max_name_chars} and strings "
+                   f"of {bounds.max_string_chars} characters", err=True)
     family = family_of(dataset)
     with store:
         todo = [item for item in items if item.id not in store.done]

@@ -79,9 +79,10 @@ class TeamWriter(Protocol):
     @property
     def decoding(self) -> Decoding: ...
 
-    # Optional: `kind` names the row (default "orchestrator": orchestrator:LABEL), and
+    # Optional: `kind` names the row (default "orchestrator": orchestrator:LABEL),
     # `reads_query = True` hands `write` the item's own prompt instead of the orchestrator
-    # prompt (a designer of lemonspec.designers embeds the query itself).
+    # prompt (a designer of lemonspec.designers embeds the query itself), and `scope` (not
+    # None) is the decision space it writes in, instead of the family's default one.
 
     def write(self, prompt: str, scope: Any, *, seed: int) -> list[WrittenTeam]:
         """`decoding.samples` teams for one orchestrator prompt."""
@@ -99,6 +100,7 @@ class LocalWriter:
     label: str
     identity: Mapping[str, Any]
     decoding: Decoding = Decoding()
+    scope: Any = None  # where it was trained to write (lemon_scope.json); None: the family's
 
     def write(self, prompt: str, scope: Any, *, seed: int) -> list[WrittenTeam]:
         from lemonspec.orchestrator import sample_specs, spec_text
@@ -132,13 +134,13 @@ class RemoteWriter:
         from lemonspec.orchestrator import sample_remote, spec_text
 
         d = self.decoding
-        # RemoteSample carries no usage, so the orchestrator's tokens are unknown (None).
         samples = sample_remote(self.model, [prompt], num_samples=d.samples,
                                 temperature=d.temperature, top_p=d.top_p,
                                 max_tokens=d.max_new_tokens, scope=scope,
                                 constrained=None if d.constrained else False, seed=seed)
         return [WrittenTeam(s.text if s.constrained else spec_text(s.text), s.constrained,
-                            None, None, s.finish_reason) for s in samples]
+                            s.prompt_tokens, s.completion_tokens, s.finish_reason)
+                for s in samples]
 
 
 def open_writer(orchestrator: str, decoding: Decoding = Decoding()) -> TeamWriter:
@@ -157,7 +159,9 @@ def open_writer(orchestrator: str, decoding: Decoding = Decoding()) -> TeamWrite
 
 def _local_writer(orchestrator: str, decoding: Decoding) -> LocalWriter:
     from lemonspec.orchestrator import load_orchestrator
+    from lemonspec.orchestrator.constraint import saved_scope
 
+    scope = None
     if orchestrator == LOCAL:
         from lemonspec.runtime.embedded import EMBEDDED_MODEL
 
@@ -165,6 +169,10 @@ def _local_writer(orchestrator: str, decoding: Decoding) -> LocalWriter:
     else:
         folder = Path(orchestrator)
         _check_folder(folder)
+        try:
+            scope = saved_scope(folder)  # in the weights' digest: it is one of its files
+        except ValueError as exc:
+            raise Error(str(exc), "delete the file to evaluate in the default scope") from None
         identity = {"folder": str(folder.resolve()), "weights": _weights_digest(folder)}
     try:
         model, tokenizer = load_orchestrator(orchestrator)
@@ -172,7 +180,7 @@ def _local_writer(orchestrator: str, decoding: Decoding) -> LocalWriter:
         raise Error(f"cannot load the orchestrator from {orchestrator}: {exc}",
                     "give a folder written by `lemonc train` (a model or a LoRA adapter), "
                     "`local`, or a LiteLLM model string") from None
-    return LocalWriter(model, tokenizer, orchestrator, identity, decoding)
+    return LocalWriter(model, tokenizer, orchestrator, identity, decoding, scope)
 
 
 _EMBEDDED_BASE = "smollm2-135m"  # how the embedded model's name reads in an adapter's config
@@ -278,8 +286,10 @@ def prompt_and_scope(item: Item, context: Context) -> tuple[str, Any]:
     levels = tuple(context.profile.levels)
     prompt = orchestrator_prompt(item.prompt, family=context.family,
                                  levels=level_costs(levels))
-    if context.scope is not None:
-        return prompt, context.scope
+    scope = context.scope if context.scope is not None else getattr(context.writer, "scope",
+                                                                     None)
+    if scope is not None:
+        return prompt, scope
     options = {} if context.bounds is None else {"bounds": context.bounds}
     return prompt, Scope.for_family(context.family, levels=levels, **options)
 

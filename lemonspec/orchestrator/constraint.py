@@ -9,6 +9,8 @@ each sample starts from a copy of that matcher.
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path
 
 import attrs
 import llguidance
@@ -48,8 +50,41 @@ class Scope:
         """Enough new tokens for any sentence to finish (a token is at least one byte)."""
         return self.bounds.max_bytes(base_roles=self.base_roles, levels=self.levels)
 
+    def to_json(self) -> dict:
+        return attrs.asdict(self, value_serializer=lambda _, __, v: list(v)
+                            if isinstance(v, tuple) else v)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Scope:
+        return cls(data["base_roles"], data["levels"], bool(data["bind_agents"]),
+                   GenerationBounds(**data["bounds"]))
+
 
 UNRESTRICTED = Scope()  # any base role or level; agents bound
+
+# Beside a trained orchestrator's weights: the scope it was trained to write in. A policy
+# trained under narrow bounds (one-character names, four agents) is evaluated under them
+# too; under wider ones it meets choices it never learned.
+SCOPE_FILE = "lemon_scope.json"
+
+
+def save_scope(scope: Scope, folder) -> Path:
+    path = Path(folder, SCOPE_FILE)
+    path.write_text(json.dumps(scope.to_json(), indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def saved_scope(folder) -> Scope | None:
+    """The scope a saved orchestrator was trained in (None: the folder does not say).
+    Raises ValueError, naming the file, for one that cannot be read."""
+    path = Path(folder, SCOPE_FILE)
+    if not path.is_file():
+        return None
+    try:
+        return Scope.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path}: not a readable scope ({type(exc).__name__}: {exc})"
+                         ) from None
 
 
 @attrs.frozen(eq=False)

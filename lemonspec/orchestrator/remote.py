@@ -27,12 +27,15 @@ GRAMMAR_PROVIDERS = ("hosted_vllm/",)
 
 @attrs.frozen
 class RemoteSample:
-    """A spec written by a remote model: text only (no token ids cross the API)."""
+    """A spec written by a remote model: text only (no token ids cross the API), and the
+    tokens the provider says it spent (None where its reply carries no usage)."""
 
     text: str
     constrained: bool  # the server was asked to decode under the grammar
     finish_reason: str | None
     prompt_index: int = 0
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
 
 
 def accepts_grammar(model: str) -> bool:
@@ -93,6 +96,18 @@ async def _sample_all(model, requests, constrained: bool, params: dict,
             on_progress(SamplingProgress(finished, len(requests), tokens,
                                          time.perf_counter() - started))
         return RemoteSample(choice.message.content or "", constrained, choice.finish_reason,
-                            index)
+                            index, *_usage(reply))
 
     return list(await asyncio.gather(*(one(*request) for request in requests)))
+
+
+def _usage(reply) -> tuple[int | None, int | None]:
+    """(prompt, completion) tokens from LiteLLM's `usage`; None for what a provider left out
+    (LiteLLM may fill a missing usage with zeros: a reply's zero prompt tokens is not a
+    count, every prompt here has words)."""
+    usage = getattr(reply, "usage", None)
+    prompt = getattr(usage, "prompt_tokens", None) if usage is not None else None
+    completion = getattr(usage, "completion_tokens", None) if usage is not None else None
+    if not prompt:
+        return None, None
+    return int(prompt), None if completion is None else int(completion)

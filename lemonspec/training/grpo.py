@@ -30,6 +30,7 @@ from trl import GRPOConfig, GRPOTrainer
 from trl.trainer.utils import nanstd
 
 from lemonspec.environment import configure
+from lemonspec.orchestrator.constraint import save_scope
 from lemonspec.training.config import Config, ConfigError
 from lemonspec.training.rollout import CREDIT_FIELD, REWARD_FIELD, LemonRollout
 
@@ -168,6 +169,8 @@ class LemonGRPOTrainer(GRPOTrainer):
 
     def save_model(self, output_dir=None, _internal_call=False):
         super().save_model(output_dir, _internal_call)
+        if self.args.should_save:  # every saved policy says where it learned to write
+            save_scope(self.lemon_rollout.scope, output_dir or self.args.output_dir)
         if self._saving:
             kill_point("model", self.state.global_step)
 

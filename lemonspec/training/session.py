@@ -83,13 +83,15 @@ def build(config: Config, *, resume_step: int = 0, progress: bool = False,
     if progress:
         extra.append(RichProgress())
     evaluation = None
+    held_out = []
     if config.evaluates:  # last: it sees the budget's stop in the same step
         from lemonspec.training.evaluation import OrchestratedEval
         from lemonspec.training.tasks import held_out_items
 
-        evaluation = OrchestratedEval(config, held_out_items(config, tasks, sim), profile,
-                                      tokenizer, resume_step)
+        held_out = held_out_items(config, tasks, sim)
+        evaluation = OrchestratedEval(config, held_out, profile, tokenizer, resume_step)
         extra.append(evaluation)
+    warn_of_overlap(config, tasks, held_out)
     trainer = LemonGRPOTrainer(
         model=model, reward_funcs=functions, args=grpo_args(config, weights),
         train_dataset=Dataset.from_dict({"prompt": [t.prompt for t in tasks]}),
@@ -99,6 +101,17 @@ def build(config: Config, *, resume_step: int = 0, progress: bool = False,
     if evaluation is not None:
         evaluation.trainer = trainer
     return Session(config, trainer, rollout, sim)
+
+
+def warn_of_overlap(config: Config, tasks, held_out=()) -> None:
+    """Say so when the run trains or selects on the simulator benchmark's test items."""
+    import sys
+
+    from lemonspec.training.tasks import bench_test_overlap, overlap_warning
+
+    warning = overlap_warning(bench_test_overlap(config, tasks, held_out))
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def train(config: Config, *, resume: bool = False, progress: bool = False,

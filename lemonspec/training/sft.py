@@ -394,13 +394,14 @@ def warm_start(config: Config, *, measure_models: bool = True, progress: bool = 
 
     from lemonspec.training.config import ConfigError
     from lemonspec.training.models import load_orchestrator
-    from lemonspec.training.session import workers
+    from lemonspec.training.session import warn_of_overlap, workers
     from lemonspec.training.tasks import load_tasks
 
     settings = config.sft
     profile, sim = workers(config)
     tasks = load_tasks(config, sim)
     items, held_out = split_items(tasks, config)
+    warn_of_overlap(config, [*items, *held_out])
     model, tokenizer = load_orchestrator(warm_start_model(config))
     before = measure(model, tokenizer, held_out, config, profile,
                      max_new_tokens=max_new_tokens) if measure_models else None
@@ -458,6 +459,10 @@ def train_sft(config: Config, examples: Sequence[Example], model, tokenizer, *,
     with quiet_trl():
         trainer.train()
     trainer.save_model(settings.output_dir)
+    from lemonspec.orchestrator.constraint import save_scope
+    from lemonspec.training.rollout import make_scope
+
+    save_scope(make_scope(config), settings.output_dir)  # bench evaluates it where it learned
     return trainer, trainer.model, tokenizer
 
 

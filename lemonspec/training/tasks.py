@@ -99,3 +99,33 @@ def held_out_items(config: Config, training: Sequence[Task], simulator=None) -> 
                           f"{config.eval.split or config.data.split} is a training item; "
                           "give [eval] split another split, or lower [data] limit")
     return items[:config.eval.items]
+
+
+def bench_test_overlap(config: Config, training: Sequence[Task],
+                       held_out: Sequence[Item] = ()) -> list[str]:
+    """The training tasks and held-out [eval] items that are also test items of `lemonc
+    bench --dataset simulator` (designers/simulated.py: the same task text and answer), by
+    their training ids. The simulator draws every task index from one seeded stream, so a
+    trainer with more tasks than that dataset's train split trains on its test items, and
+    an orchestrator it trained is then not evaluated on held-out tasks. Empty off the
+    simulator. Tests: tests/training/test_loop_splits.py."""
+    if config.data.dataset != "simulator" or config.simulator.kind != "simple":
+        return []
+    from lemonspec.designers import simulated
+
+    test = {item.prompt: str(item.answer) for item in simulated.items("test")}  # numbers
+    seen = [t.id for t in training if t.input in test and t.is_correct(test[t.input])]
+    return seen + [i.id for i in held_out if test.get(i.prompt) == i.answer]
+
+
+def overlap_warning(ids: Sequence[str]) -> str | None:
+    """One line for the user, or None when nothing overlaps."""
+    if not ids:
+        return None
+    from lemonspec.designers import simulated
+
+    shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    return (f"warning: {len(ids)} training or [eval] tasks ({shown}) are test items of "
+            f"`lemonc bench --dataset simulator`, so its results for this orchestrator are not "
+            f"on held-out tasks; keep [simulator] tasks plus [eval] items within its train "
+            f"split ({simulated.TRAIN} tasks) for a held-out benchmark")

@@ -24,6 +24,7 @@ from lemonspec.benchmarks.orchestrated import (
 from lemonspec.benchmarks.report import load_rows
 from lemonspec.cli import main
 from lemonspec.runtime import ScriptedModel, uniform_profile
+from lemonspec.runtime.scripted import ScriptedReply
 
 DATA = Path(__file__).parent / "data"
 ARITH = DATA / "arith.jsonl"
@@ -63,7 +64,7 @@ def worker_rule(call) -> str:
 def orchestrator_rule(call) -> str:
     """Writes the team in a fenced block with chatter around it (an unconstrained reply),
     and a broken team for the subtraction item."""
-    if "2 minus 7" in call.user:
+    if call is not None and "2 minus 7" in call.user:
         return "team broken {"
     return f"Here is a team:\n```lemon\n{TEAM}```\nGood luck."
 
@@ -91,7 +92,9 @@ def test_each_item_gets_a_team_that_is_checked_run_and_judged(tmp_path):
     assert good["valid"] and good["spec"] == TEAM and good["spec_hash"] == team_hash(TEAM)
     assert (good["agents"], good["edges"], good["answer"]) == (2, 1, "5")
     assert good["worker_tokens"] > 0 and good["ok"]
-    assert good["orchestrator_prompt_tokens"] is None  # a remote model reports no usage here
+    # The scripted server reports its usage as word counts (LiteLLM's `usage`).
+    assert good["orchestrator_prompt_tokens"] > 100  # the prompt lists roles and levels
+    assert good["orchestrator_completion_tokens"] == len(orchestrator_rule(None).split())
     assert items["arith/half"]["valid"] and not items["arith/half"]["correct"]
     broken = items["arith/neg"]  # an invalid team: scored wrong, the reason kept, no crash
     assert not broken["valid"] and not broken["correct"] and broken["worker_tokens"] == 0
@@ -220,6 +223,20 @@ def test_a_dataset_without_the_split_is_named(tmp_path):
     assert result.exit_code == 2 and "gsm8k has no split 'dev'" in result.output
 
 
+def test_the_simulator_without_the_split_is_named(tmp_path):
+    result = bench("--orchestrator", scripted(orchestrator_rule), "--dataset", "simulator",
+                   "--split", "dev", "--out", tmp_path / "o.jsonl")
+    assert result.exit_code == 2 and "the simulator has no split 'dev'" in result.output
+    assert "its splits are train and test" in result.output
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_an_unknown_orchestrator_name_exits_2_on_the_command_line(tmp_path):
+    result = orchestrated(tmp_path / "o.jsonl", "gpt4")
+    assert result.exit_code == 2 and "unknown orchestrator 'gpt4'" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_spec_and_orchestrator_are_exclusive(tmp_path):
     both = bench(BASELINES / "gsm8k" / "cot.lemon", "--orchestrator", "local", "--dataset",
                  ARITH, "--out", tmp_path / "o.jsonl")
@@ -288,6 +305,40 @@ def test_evaluate_with_a_tiny_saved_model_writes_valid_teams(tiny_folder):
     assert [r["spec"] for r in again] == [r["spec"] for r in records]
 
 
+def test_a_trained_folder_is_evaluated_in_the_scope_it_was_trained_in(tiny_folder, tmp_path):
+    """The trainer saves lemon_scope.json beside the weights; bench decodes under it (here:
+    one agent at most, so every team has one), and says so."""
+    import shutil
+
+    from lemonspec.grammar.variants import GenerationBounds
+    from lemonspec.orchestrator import Scope
+    from lemonspec.orchestrator.constraint import save_scope
+
+    folder = tmp_path / "trained"
+    shutil.copytree(tiny_folder, folder)
+    scope = Scope.for_family("math", bounds=GenerationBounds(max_agents=1, max_name_chars=1,
+                                                             max_string_chars=1))
+    save_scope(scope, folder)
+    assert open_writer(str(folder)).scope == scope
+    out = tmp_path / "o.jsonl"
+    result = orchestrated(out, folder, "--limit", "2")
+    assert result.exit_code == 0, result.output
+    assert "the scope it was trained in (lemon_scope.json): at most 1 agents" in result.output
+    records = read_results(out).items.values()
+    assert len(records) == 2 and all(r["valid"] and r["agents"] == 1 for r in records)
+
+
+def test_an_unreadable_scope_file_is_named(tiny_folder, tmp_path):
+    import shutil
+
+    folder = tmp_path / "trained"
+    shutil.copytree(tiny_folder, folder)
+    (folder / "lemon_scope.json").write_text('{"base_roles": null}')
+    result = orchestrated(tmp_path / "o.jsonl", folder)
+    assert result.exit_code == 2 and "lemon_scope.json: not a readable scope" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_an_adapter_loads_and_its_weights_are_part_of_the_run_key(tiny_folder, tmp_path):
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
@@ -306,6 +357,35 @@ def test_an_adapter_loads_and_its_weights_are_part_of_the_run_key(tiny_folder, t
     assert first.team == second.team and first.spec_hash != second.spec_hash
     assert first.orchestrator["decoding"] == {"samples": 1, "temperature": 0.0, "top_p": 1.0,
                                               "constrained": True, "max_new_tokens": None}
+
+
+def test_a_remote_orchestrators_usage_reaches_the_results_line(tmp_path):
+    """LiteLLM's `usage` of the orchestrator's reply (here a scripted server that reports
+    exact counts) is recorded per item, split from the workers' tokens, and reported."""
+    reply = ScriptedReply(f"```lemon\n{TEAM}```", prompt_tokens=321, completion_tokens=54)
+    out = tmp_path / "usage.jsonl"
+    result = orchestrated(out, ScriptedModel(f"orch{next(_names)}", lambda call: reply).model,
+                          "--limit", "2")
+    assert result.exit_code == 0, result.output
+    for record in read_results(out).items.values():
+        assert record["orchestrator_prompt_tokens"] == 321
+        assert record["orchestrator_completion_tokens"] == 54
+        assert record["orchestrator_tokens"] == 375
+        assert record["tokens"] == 375 + record["worker_tokens"]
+    [row] = load_rows([out])
+    assert row.summary.orchestrator_tokens_per_item == 375
+
+
+def test_a_remote_orchestrator_without_usage_records_unknown_tokens(tmp_path):
+    silent = ScriptedModel(f"orch{next(_names)}", orchestrator_rule, report_usage=False)
+    out = tmp_path / "silent.jsonl"
+    result = orchestrated(out, silent.model, "--limit", "2")
+    assert result.exit_code == 0, result.output
+    records = read_results(out).items.values()
+    for record in records:
+        assert record["orchestrator_prompt_tokens"] is None
+        assert record["orchestrator_tokens"] is None and record["tokens"] is None
+    assert any(r["worker_tokens"] > 0 for r in records)  # the workers' count is not lost
 
 
 def test_remote_writer_reads_the_team_out_of_chatter():

@@ -223,3 +223,15 @@ def test_evolve_changes_only_the_keys_given():
     config = parse_config({"train": {"max_steps": 7}})
     changed = config.evolve(train={"seed": 3}, trl={"beta": 0.1})
     assert (changed.train.seed, changed.train.max_steps, changed.trl) == (3, 7, {"beta": 0.1})
+
+
+@pytest.mark.parametrize("table", ["data", "eval"])
+def test_a_benchmark_split_that_does_not_exist_is_named(table):
+    """A dataset without the requested split: the configuration says which it has."""
+    from lemonspec.training.config import ConfigError, parse_config
+
+    data = {"data": {"dataset": "gsm8k"}, "train": {}}
+    data[table] = {**data.get(table, {}), "split": "dev"}
+    with pytest.raises(ConfigError, match=fr'\[{table}\] split = "dev": gsm8k has the splits '
+                                          "test, train"):
+        parse_config(data)
