@@ -61,8 +61,8 @@ class Settings:
     pretrain_samples: int = 6  # stage 1: graphs per (topology, size)
     pretrain_epochs: int = 5
     pretrain_lr: float = 0.005
-    finetune_epochs: int = 10
-    finetune_lr: float = 0.005
+    finetune_epochs: int = 40
+    finetune_lr: float = 0.01
     batch_size: int = 16
     balance: float = 0.2
     gate_l1: float = 0.1

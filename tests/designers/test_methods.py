@@ -88,8 +88,8 @@ def test_agentdropout_drops_the_agent_whose_edges_cost_reward():
 
 def test_gdesigner_topology_depends_on_the_query_and_training_changes_the_network():
     """The query reaches the edge probabilities (two queries, two distributions), and
-    training updates the network. It does NOT yet learn the rewarded edge at this scale
-    (the code's min-max normalisation keeps every edge probability in [0.5, 0.73]):
+    training updates the network. It does NOT learn the rewarded edge at this scale
+    (the code's min-max normalisation keeps every edge probability in [0.27, 0.73]):
     docs/baselines.md says so."""
     rule = lambda design, query: (SOLVER, INSPECTOR) in design.edges
     queries = ("an arithmetic question", "a long computation best done with code")
@@ -132,6 +132,29 @@ def test_argdesigner_learns_to_write_the_smallest_solving_team():
     assert design.roles == ("MathSolver",) and not design.edges
 
 
+def test_ofamas_one_generator_writes_what_each_kind_of_query_rewards():
+    """One model for two kinds of query: teams answered by a MathSolver solve the first
+    kind, teams answered by a ProgrammingExpert the second. Fine-tuned on the validated
+    configurations, the generator ends teams with each kind's role more often for that
+    kind than for the other (the query reaches the role choice through the experts' gate,
+    as in the code; at this scale the preference is clear but not strong)."""
+    queries = ("an arithmetic question", "a long computation best done with code")
+    wanted = {queries[0]: "MathSolver", queries[1]: "ProgrammingExpert"}
+
+    def rule(design, query):
+        return design.roles[design.output] == wanted[query]
+
+    method = load_method("ofamas")
+    trained = method.train(ScriptedEnvironment(rule, queries), seed=0)
+    assert trained.history[-1]["examples"] > 0
+    endings = {query: [method.design(trained.params, space(), query, seed=i).roles[-1]
+                       for i in range(40)] for query in queries}
+    first, second = queries
+    assert endings[first].count("MathSolver") > endings[second].count("MathSolver") + 5
+    assert (endings[second].count("ProgrammingExpert")
+            > endings[first].count("ProgrammingExpert") + 5), endings
+
+
 def random_design() -> Design:
     return simulated.random_baseline()
 
@@ -167,10 +190,11 @@ def random_expected() -> float:
                for i in items) / len(items)
 
 
-@pytest.mark.parametrize("name", ["agentprune", "agentdropout", "gdesigner", "aflow",
-                                  "argdesigner", "ofamas"])
-def test_each_designer_beats_random_on_held_out_tasks(name):
-    """Default settings, seed 0, the whole train split (as experiments/designers/run.sh)."""
+@pytest.mark.parametrize("name", ["agentprune", "agentdropout", "aflow", "argdesigner"])
+def test_designer_beats_random_on_held_out_tasks(name):
+    """Default settings, seed 0, the whole train split (as experiments/designers/run.sh).
+    G-Designer and OFA-MAS do not beat Random on the simulator: docs/baselines.md gives the
+    measured values and the reasons."""
     method = load_method(name)
     env = Environment(space(), simulated.training_tasks("train"), simulated.profile(), seed=0)
     trained = method.train(env, seed=0)
