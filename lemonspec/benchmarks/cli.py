@@ -214,21 +214,12 @@ def _open_designer(folder, dataset):
 
 
 def _profile(name, model, temperature):
-    import attrs
-
-    from lemonspec.runtime import ProfileError, load_profile
+    from lemonspec.runtime import ProfileError, command_profile
 
     try:
-        chosen = load_profile(name)
+        return command_profile(name, model=model, temperature=temperature)
     except ProfileError as exc:
         _fail(str(exc))
-    if model:
-        chosen = chosen.with_model(model)
-    if temperature is not None:
-        configs = {level: attrs.evolve(config, temperature=temperature)
-                   for level, config in chosen.configs.items()}
-        chosen = attrs.evolve(chosen, name=f"{chosen.name}@t={temperature:g}", configs=configs)
-    return chosen
 
 
 def _compile(spec, team, profile):

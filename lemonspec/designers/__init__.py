@@ -1,6 +1,6 @@
 """Team designers: methods that learn or search how to build a team (AgentPrune,
-AgentDropout, G-Designer, AFlow) and write `.lemon` teams that the same compiler checks,
-the same runtime runs and the same judge scores.
+AgentDropout, G-Designer, AFlow, ARG-Designer, OFA-MAS) and write `.lemon` teams that the
+same compiler checks, the same runtime runs and the same judge scores.
 
     lemonc design agentprune --dataset simulator --out runs/agentprune --budget 400
     lemonc bench --designer runs/agentprune --dataset simulator --out runs/ap.jsonl

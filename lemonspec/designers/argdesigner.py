@@ -136,7 +136,7 @@ class ARGDesigner:
     settings: Settings = attrs.field(factory=Settings)
     Settings = Settings
     name = "argdesigner"
-    version = 1
+    version = 2
     per_query = True
 
     def train(self, env: Environment, seed: int) -> Trained:

@@ -29,6 +29,7 @@ METHODS = {
     "gdesigner": "lemonspec.designers.gdesigner:GDesigner",
     "aflow": "lemonspec.designers.aflow:AFlow",
     "argdesigner": "lemonspec.designers.argdesigner:ARGDesigner",
+    "ofamas": "lemonspec.designers.ofamas:OFAMAS",
 }
 
 

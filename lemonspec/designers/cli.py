@@ -45,21 +45,20 @@ def _settings(pairs) -> dict:
 @click.option("--model", help="Run every capacity level on this LiteLLM model string.")
 @click.option("--data", type=click.Path(), help="Where the benchmark's files are.")
 def design(method, dataset, out, split, limit, budget, seed, pairs, profile, model, data):
-    """Train or search a team designer (AgentPrune, AgentDropout, G-Designer, AFlow) on a
-    training split and save it; evaluate it with `lemonc bench --designer DIR`."""
+    """Train or search a team designer (AgentPrune, AgentDropout, G-Designer, AFlow,
+    ARG-Designer, OFA-MAS) on a training split and save it; evaluate it with
+    `lemonc bench --designer DIR`."""
     from lemonspec.benchmarks.errors import Error
     from lemonspec.designers.design import train_designer
 
     workers = None
     if profile or model:
-        from lemonspec.runtime import ProfileError, load_profile
+        from lemonspec.runtime import ProfileError, command_profile
 
         try:
-            workers = load_profile(profile)
+            workers = command_profile(profile, model=model)
         except ProfileError as exc:
             _fail(str(exc))
-        if model:
-            workers = workers.with_model(model)
     click.echo(f"{method} on {dataset}/{split}: training"
                + (f" within {budget} worker calls" if budget else ""), err=True)
     try:

@@ -63,3 +63,53 @@ def items(split: str = "test", limit: int | None = None, seed: int = 0) -> list[
         result = sorted(random.Random(seed).sample(result, limit),
                         key=lambda item: int(item.id.rsplit("/", 1)[1]))
     return result
+
+
+def expected_success(design, index: int) -> float:
+    """The exact probability that `design` (a designers.space.Design) answers simulator task
+    `index` right, over the workers' luck: the simulator's own per-agent probabilities
+    (Simulator.probability), summed over every pattern of right and wrong upstream answers
+    in topological order. Only the output agent has a duty (the answer format), as
+    space.render writes it. Tests compare designers with it instead of with a few dozen
+    0/1 draws, which cannot tell apart teams a few points apart
+    (tests/designers/test_simulated.py checks it against the runtime's draws)."""
+    from lemonspec.designers.space import topological_order
+
+    sim = simulator()
+    task = sim.tasks[index]
+    order = [k for k in topological_order(design.size, design.edges) or ()
+             if k != design.output]
+    upstream = {k: sorted(a for a, b in design.edges if b == k) for k in range(design.size)}
+
+    def probability(k: int, right: dict[int, bool]) -> float:
+        return sim.probability(task, design.roles[k], design.levels[k], k == design.output,
+                               [(design.roles[a], right[a]) for a in upstream[k]])
+
+    def total(position: int, right: dict[int, bool]) -> float:
+        if position == len(order):
+            return probability(design.output, right)
+        k = order[position]
+        p = probability(k, right)
+        return (p * total(position + 1, {**right, k: True})
+                + (1 - p) * total(position + 1, {**right, k: False}))
+
+    return total(0, {})
+
+
+def task_index(task_id: str) -> int:
+    """The simulator's index of a training task ("sim/7") or a bench item
+    ("simulator/test/55")."""
+    return int(task_id.rsplit("/", 1)[1])
+
+
+def random_baseline():
+    """The committed Random baseline (examples/baselines/gsm8k/random.lemon, the `random`
+    row of the simulator table) as a Design, every agent at the default level."""
+    from lemonspec.benchmarks.baselines import random_team
+    from lemonspec.designers.space import Design
+
+    team = random_team("gsm8k")
+    index = {agent.name: i for i, agent in enumerate(team.agents)}
+    edges = {(index[up], index[agent.name]) for agent in team.agents for up in agent.after}
+    return Design(tuple(a.role for a in team.agents),
+                  (profile().default_level,) * len(team.agents), edges, index[team.output[0]])

@@ -32,6 +32,7 @@ from lemonspec.runtime.profiles import (
     Profile,
     ProfileError,
     available_profiles,
+    command_profile,
     load_profile,
     parse_profile,
     uniform_profile,
@@ -45,7 +46,7 @@ __all__ = [
     "CacheError", "CachedAnswer", "Endpoint", "Fault", "LevelConfig", "MemoryCache",
     "ModelSetupError", "NodeCache", "Profile", "ProfileError", "RecordedRun", "RunResult", "ScriptedCall", "ScriptedModel",
     "ScriptedReply", "SqliteCache", "TraceError", "TraceWriter", "available_profiles",
-    "build_messages", "cache_key", "check_capacities", "check_models", "embedded_installed", "get_extractor", "load_embedded_model",
+    "build_messages", "cache_key", "check_capacities", "check_models", "command_profile", "embedded_installed", "get_extractor", "load_embedded_model",
     "load_profile", "majority", "parse_profile", "read_trace", "run_team", "run_team_sync",
     "uniform_profile",
 ]

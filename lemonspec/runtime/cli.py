@@ -46,14 +46,12 @@ def run(file, team, task_input, input_file, profile, model, trace, replay, cache
         RecordedRun,
         SqliteCache,
         TraceError,
-        load_profile,
+        command_profile,
     )
 
     try:
-        chosen = load_profile(profile)
+        chosen = command_profile(profile, model=model)
         recorded = RecordedRun.load(replay) if replay else None
-        if model:
-            chosen = chosen.with_model(model)
         text = _task_input(task_input, input_file, recorded)
         if recorded is not None:
             recorded.check_input(text)

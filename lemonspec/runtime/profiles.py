@@ -183,6 +183,20 @@ def load_profile(name_or_path: str | os.PathLike | None = None) -> Profile:
     return parse_profile(shipped.read_text(encoding="utf-8"), name=name)
 
 
+def command_profile(name_or_path: str | os.PathLike | None = None, *, model: str | None = None,
+                    temperature: float | None = None) -> Profile:
+    """The workers a command's `--profile`, `--model` and `--temperature` name: one owner for
+    every command that takes them (`lemonc run`, `bench`, `design`)."""
+    chosen = load_profile(name_or_path)
+    if model:
+        chosen = chosen.with_model(model)
+    if temperature is not None:
+        configs = {level: attrs.evolve(config, temperature=temperature)
+                   for level, config in chosen.configs.items()}
+        chosen = attrs.evolve(chosen, name=f"{chosen.name}@t={temperature:g}", configs=configs)
+    return chosen
+
+
 # ---- reading the TOML ----------------------------------------------------------------------
 
 _TOP_KEYS = {"name": str, "description": str, "levels": list, "default_level": str,

@@ -3,18 +3,16 @@
 Two kinds of tests. On a scripted environment (a test double whose reward is a known rule
 over the design, no workers), each method's optimizer must find the rule: this checks the
 learning itself, noise-free, in a fraction of a second. On the simulator, each method trains
-within a small worker budget and writes teams for held-out tasks that the compiler accepts;
-AFlow's search and ARG-Designer's generator must beat the Random baseline there (same
-tasks, same luck). The REINFORCE
-designers (AgentPrune, AgentDropout, G-Designer) do not beat Random on the simulator at a
-budget a test can afford: docs/baselines.md gives the measured table and the reason.
+with its default settings on the train split and its teams for the 48 held-out tasks must
+beat the Random baseline's there, compared by the simulator's exact expected success
+(`simulated.expected_success`), not by a few dozen 0/1 draws: the designs are the ones
+`lemonc bench --designer` writes (same prompts, same per-item seeds), the workers' luck is
+integrated out, so the comparison cannot be won or lost by a lucky draw.
 """
-
 
 import attrs
 import pytest
 
-from lemonspec.benchmarks.baselines import random_team
 from lemonspec.compiler import compile_text
 from lemonspec.designers import simulated
 from lemonspec.designers.base import load_method
@@ -23,13 +21,13 @@ from lemonspec.designers.space import Design, Space, render
 
 pytest.importorskip("torch")
 
-HELD_OUT = 48  # the whole test split: fewer tasks cannot tell designs apart
 TINY = {
     "agentprune": {"iterations": 2, "batch_size": 2},
     "agentdropout": {"node_iterations": 1, "edge_iterations": 1, "batch_size": 2},
     "gdesigner": {"iterations": 2, "batch_size": 2},
     "aflow": {"max_rounds": 2, "validation_tasks": 2},
     "argdesigner": {"rounds": 1, "tasks_per_round": 2, "samples_per_task": 2, "epochs": 2},
+    "ofamas": {"pretrain_samples": 1, "pretrain_epochs": 1, "finetune_epochs": 1},
 }
 SOLVER, PROGRAMMER, INSPECTOR = 1, 2, 3  # positions in the math lineup
 
@@ -90,8 +88,8 @@ def test_agentdropout_drops_the_agent_whose_edges_cost_reward():
 
 def test_gdesigner_topology_depends_on_the_query_and_training_changes_the_network():
     """The query reaches the edge probabilities (two queries, two distributions), and
-    training updates the network. It does NOT yet learn the rewarded edge at this scale
-    (the code's min-max normalisation keeps every edge probability in [0.5, 0.73]):
+    training updates the network. It does NOT learn the rewarded edge at this scale
+    (the code's min-max normalisation keeps every edge probability in [0.27, 0.73]):
     docs/baselines.md says so."""
     rule = lambda design, query: (SOLVER, INSPECTOR) in design.edges
     queries = ("an arithmetic question", "a long computation best done with code")
@@ -134,19 +132,31 @@ def test_argdesigner_learns_to_write_the_smallest_solving_team():
     assert design.roles == ("MathSolver",) and not design.edges
 
 
+def test_ofamas_one_generator_writes_what_each_kind_of_query_rewards():
+    """One model for two kinds of query: teams answered by a MathSolver solve the first
+    kind, teams answered by a ProgrammingExpert the second. Fine-tuned on the validated
+    configurations, the generator ends teams with each kind's role more often for that
+    kind than for the other (the query reaches the role choice through the experts' gate,
+    as in the code; at this scale the preference is clear but not strong)."""
+    queries = ("an arithmetic question", "a long computation best done with code")
+    wanted = {queries[0]: "MathSolver", queries[1]: "ProgrammingExpert"}
+
+    def rule(design, query):
+        return design.roles[design.output] == wanted[query]
+
+    method = load_method("ofamas")
+    trained = method.train(ScriptedEnvironment(rule, queries), seed=0)
+    assert trained.history[-1]["examples"] > 0
+    endings = {query: [method.design(trained.params, space(), query, seed=i).roles[-1]
+                       for i in range(40)] for query in queries}
+    first, second = queries
+    assert endings[first].count("MathSolver") > endings[second].count("MathSolver") + 5
+    assert (endings[second].count("ProgrammingExpert")
+            > endings[first].count("ProgrammingExpert") + 5), endings
+
+
 def random_design() -> Design:
-    """The committed Random baseline (examples/baselines/gsm8k/random.lemon) as a design."""
-    team = random_team("gsm8k")
-    index = {agent.name: i for i, agent in enumerate(team.agents)}
-    edges = {(index[up], index[agent.name]) for agent in team.agents for up in agent.after}
-    return Design(tuple(a.role for a in team.agents), ("small",) * len(team.agents), edges,
-                  index[team.output[0]])
-
-
-def held_out_accuracy(designs) -> float:
-    tasks = simulated.training_tasks("test")[:HELD_OUT]
-    env = Environment(space(), tasks, simulated.profile(), seed=99)
-    return sum(env.score(list(zip(designs, tasks)))) / len(tasks)
+    return simulated.random_baseline()
 
 
 @pytest.mark.parametrize("name", sorted(TINY))
@@ -161,21 +171,35 @@ def test_each_designer_trains_on_the_simulator_and_writes_valid_teams(name):
         compile_text(text, "<designed>", levels=env.space.levels, default_level="small")
 
 
-@pytest.mark.parametrize(("name", "settings"), [
-    ("aflow", {"max_rounds": 12, "validation_tasks": 8}),
-    ("argdesigner", {"rounds": 4}),
-])
-def test_search_and_generation_designers_beat_random_on_held_out_tasks(name, settings):
-    method = load_method(name, settings)
-    env = Environment(space(), simulated.training_tasks("train"), simulated.profile(),
-                      budget=400, seed=0)
+def expected_held_out(method, params, samples: int = 4) -> float:
+    """The mean exact expected success, over the 48 held-out items, of the teams the
+    designer writes for them as `lemonc bench --designer` does (the item's prompt, the
+    item's seed for run seeds 0..samples-1)."""
+    from lemonspec.benchmarks.orchestrated import item_seed
+
+    items = simulated.items("test")
+    values = [simulated.expected_success(
+        method.design(params, space(), item.prompt, item_seed(run, item.id)),
+        simulated.task_index(item.id)) for item in items for run in range(samples)]
+    return sum(values) / len(values)
+
+
+def random_expected() -> float:
+    items = simulated.items("test")
+    return sum(simulated.expected_success(random_design(), simulated.task_index(i.id))
+               for i in items) / len(items)
+
+
+@pytest.mark.parametrize("name", ["agentprune", "agentdropout", "aflow", "argdesigner"])
+def test_designer_beats_random_on_held_out_tasks(name):
+    """Default settings, seed 0, the whole train split (as experiments/designers/run.sh).
+    G-Designer and OFA-MAS do not beat Random on the simulator: docs/baselines.md gives the
+    measured values and the reasons."""
+    method = load_method(name)
+    env = Environment(space(), simulated.training_tasks("train"), simulated.profile(), seed=0)
     trained = method.train(env, seed=0)
-    tasks = simulated.training_tasks("test")[:HELD_OUT]
-    designs = [method.design(trained.params, env.space, t.input, seed=i)
-               for i, t in enumerate(tasks)]
-    designed = held_out_accuracy(designs)
-    baseline = held_out_accuracy([random_design()] * HELD_OUT)
-    assert designed > baseline + 0.1, (designed, baseline)
+    designed, baseline = expected_held_out(method, trained.params), random_expected()
+    assert designed > baseline + 0.01, (designed, baseline)
 
 
 def test_budget_counts_paid_calls_and_stops_the_search():
