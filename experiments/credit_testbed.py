@@ -100,8 +100,8 @@ class EditLog:
         rollout = self.session.rollout
         original = rollout.evaluate
 
-        def evaluate(tasks, samples, keys):
-            outcomes = original(tasks, samples, keys)
+        def evaluate(tasks, samples, keys, **options):  # options: e.g. share (rollout.py)
+            outcomes = original(tasks, samples, keys, **options)
             self.record(tasks, samples, outcomes)
             return outcomes
         rollout.evaluate = evaluate  # an instance attribute: LemonRollout.__call__ finds it
