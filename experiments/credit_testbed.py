@@ -28,12 +28,21 @@ import sys
 import time
 from pathlib import Path
 
+from reporting import (
+    bootstrap_mean,
+    bootstrap_ratio,
+    draw_reward_curves,
+    first_reaching,
+    moving_average,
+    read_jsonl,
+    training_rows,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "examples" / "training" / "simulator_testbed.toml"
 RUNS = ROOT / "runs" / "experiments" / "credit_testbed"
 RESULTS = ROOT / "experiments" / "results"
 DONE = "done.json"
-WINDOW = 10  # steps in the moving average of the training reward
 TARGET = 0.80  # pre-registered (README): training reward, moving average over WINDOW steps
 HELD_OUT_TASKS = 9  # 3 per family
 HELD_OUT_SAMPLES = 2
@@ -56,7 +65,6 @@ ABLATIONS = {
     **{f"cf-only-{f}": {"enabled": True, "families": [f]} for f in EDIT_FAMILIES},
 }
 ARMS = {**MAIN, **ABLATIONS}
-COLORS = {"grpo": "tab:blue", "grpo+cf": "tab:red", "grpo+cf25": "tab:orange"}
 
 
 def arm_config(arm: str, seed: int, budget: int, folder: Path, config_path: Path,
@@ -285,23 +293,12 @@ def held_out(session, seed: int) -> dict:
 
 # ---- the report -----------------------------------------------------------------------------
 
-def read_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def moving_average(values: list[float], window: int = WINDOW) -> list[float]:
-    return [sum(values[max(0, i - window + 1):i + 1]) / len(values[max(0, i - window + 1):i + 1])
-            for i in range(len(values))]
-
-
 def load_runs(runs: Path) -> dict:
     out = {}
     for folder in sorted(p for p in runs.iterdir() if (p / DONE).exists()):
         arm, seed = folder.name.rsplit("-seed", 1)
-        rows = [r for r in read_jsonl(folder / "metrics.jsonl") if "reward" in r]
-        out[(arm, int(seed))] = {"rows": rows, "edits": read_jsonl(folder / "edits.jsonl"),
+        out[(arm, int(seed))] = {"rows": training_rows(folder),
+                                 "edits": read_jsonl(folder / "edits.jsonl"),
                                  "held": json.loads((folder / "heldout.json").read_text()),
                                  "done": json.loads((folder / DONE).read_text())}
     return out
@@ -310,7 +307,7 @@ def load_runs(runs: Path) -> dict:
 def summarize(run: dict, target: float) -> dict:
     rows = run["rows"]
     smooth = moving_average([r["reward"] for r in rows])
-    hit = next((i for i, v in enumerate(smooth) if v >= target), None)
+    hit = first_reaching(smooth, target)
     total_calls = rows[-1]["workers/total_calls"] if rows else 0
     last = rows[-max(1, len(rows) // 5):]
     return {
@@ -325,27 +322,6 @@ def summarize(run: dict, target: float) -> dict:
         "heldout_reward": run["held"]["reward"], "heldout_success": run["held"]["success"],
         "heldout_tokens": run["held"]["tokens"], "heldout_agents": run["held"]["agents"],
     }
-
-
-def bootstrap_ratio(a: list[float], b: list[float], draws: int = 10_000,
-                    seed: int = 0) -> tuple[float, float, float]:
-    """mean(a) / mean(b) and its percentile bootstrap 95% CI (seeds resampled per arm)."""
-    rng = random.Random(seed)
-    point = (sum(a) / len(a)) / (sum(b) / len(b))
-    ratios = []
-    for _ in range(draws):
-        ma = sum(rng.choice(a) for _ in a) / len(a)
-        mb = sum(rng.choice(b) for _ in b) / len(b)
-        if mb:
-            ratios.append(ma / mb)
-    ratios.sort()
-    return point, ratios[int(0.025 * len(ratios))], ratios[int(0.975 * len(ratios)) - 1]
-
-
-def bootstrap_mean(values: list[float], draws: int = 10_000, seed: int = 0):
-    rng = random.Random(seed)
-    means = sorted(sum(rng.choice(values) for _ in values) / len(values) for _ in range(draws))
-    return sum(values) / len(values), means[int(0.025 * draws)], means[int(0.975 * draws) - 1]
 
 
 METRICS = [("heldout_reward", "held-out reward", ".3f"),
@@ -451,55 +427,9 @@ def edit_tables(runs: dict, arms: list[str]) -> list[str]:
     return lines
 
 
-def _band(curves: list[list[float]]):
-    """Mean and a 95% normal band (1.96 standard errors) across seeds, per point."""
-    import statistics
-
-    n = min(len(c) for c in curves)
-    mean, lo, hi = [], [], []
-    for i in range(n):
-        values = [c[i] for c in curves]
-        m = statistics.fmean(values)
-        se = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.0
-        mean.append(m)
-        lo.append(m - 1.96 * se)
-        hi.append(m + 1.96 * se)
-    return mean, lo, hi
-
-
 def plot_curves(path: Path, runs: dict, arms: list[str], target: float) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    figure, (by_step, by_calls) = plt.subplots(1, 2, figsize=(12, 4.5))
-    for a in arms:
-        series = [run["rows"] for (arm, _), run in sorted(runs.items()) if arm == a]
-        color = COLORS.get(a)
-        smooth = [moving_average([r["reward"] for r in rows]) for rows in series]
-        mean, lo, hi = _band(smooth)
-        xs = range(1, len(mean) + 1)
-        by_step.plot(xs, mean, color=color, label=f"{a} (n={len(series)})")
-        by_step.fill_between(xs, lo, hi, color=color, alpha=0.2)
-        budget = min(rows[-1]["workers/total_calls"] for rows in series)
-        grid = np.linspace(0, budget, 50)
-        on_grid = [list(np.interp(grid, [r["workers/total_calls"] for r in rows], s))
-                   for rows, s in zip(series, smooth)]
-        mean, lo, hi = _band(on_grid)
-        by_calls.plot(grid, mean, color=color, label=f"{a} (n={len(series)})")
-        by_calls.fill_between(grid, lo, hi, color=color, alpha=0.2)
-    for axis, xlabel in ((by_step, "optimizer step"), (by_calls, "cumulative worker calls")):
-        axis.axhline(target, color="gray", linestyle="--", linewidth=1)
-        axis.set_xlabel(xlabel)
-        axis.set_ylabel(f"training reward ({WINDOW}-step moving average)")
-        axis.legend()
-        axis.grid(alpha=0.3)
-    figure.suptitle("Structure testbed (simulated workers): mean over seeds, 95% band")
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    draw_reward_curves(path, {key: run["rows"] for key, run in runs.items()}, arms, target,
+                       title="Structure testbed (simulated workers): mean over seeds, 95% band")
 
 
 def plot_deltas(path: Path, runs: dict, arms: list[str]) -> None:
