@@ -356,11 +356,26 @@ METRICS = [("heldout_reward", "held-out reward", ".3f"),
            ("seconds", "seconds per run", ".0f")]
 
 
-def report(runs_dir: Path, name: str, target: float) -> None:
+def committed_summaries(path: Path, arms: list[str]) -> dict:
+    """Per-run summaries of `arms` from a committed runs.csv (an earlier report's), for runs
+    whose folders are gone: the tables and ratios use them; curves and edits cannot."""
+    out = {}
+    with path.open() as handle:
+        for row in csv.DictReader(handle):
+            if row["arm"] in arms:
+                out[(row["arm"], int(row["seed"]))] = {
+                    k: (v == "True" if k == "reached" else int(v) if k == "steps" else float(v))
+                    for k, v in row.items() if k not in ("arm", "seed")}
+    return out
+
+
+def report(runs_dir: Path, name: str, target: float, baseline: Path | None = None) -> None:
     runs = load_runs(runs_dir)
     out = RESULTS / name
     out.mkdir(parents=True, exist_ok=True)
     summaries = {key: summarize(run, target) for key, run in runs.items()}
+    if baseline:  # plain GRPO as committed, when its runs are not in runs_dir
+        summaries = {**committed_summaries(baseline, ["grpo"]), **summaries}
     arms = [a for a in ARMS if any(k[0] == a for k in summaries)]
     by_arm = {a: [s for (arm, _), s in sorted(summaries.items()) if arm == a] for a in arms}
     lines = [f"# Results: {name}", "",
@@ -499,6 +514,8 @@ def main() -> None:
     rep = commands.add_parser("report")
     rep.add_argument("--name", default="main", help="experiments/results/<name>/")
     rep.add_argument("--target", type=float, default=TARGET)
+    rep.add_argument("--baseline", type=Path,
+                     help="a committed runs.csv whose grpo rows are the baseline (same target)")
     for sub in (run, rep):
         sub.add_argument("--runs", type=Path, default=RUNS)
     args = parser.parse_args()
@@ -512,7 +529,7 @@ def main() -> None:
                 folder = args.runs / f"{arm}-seed{seed}"
                 print(train_one(arm, seed, args.budget, folder, args.config, warm), flush=True)
     else:
-        report(args.runs, args.name, args.target)
+        report(args.runs, args.name, args.target, args.baseline)
 
 
 if __name__ == "__main__":
