@@ -68,14 +68,15 @@ ARMS = {**MAIN, **ABLATIONS}
 
 
 def arm_config(arm: str, seed: int, budget: int, folder: Path, config_path: Path,
-               warm: Path | None = None):
+               warm: Path | None = None, learning_rate: float | None = None):
     from lemonspec.training.config import load_config
 
     sampling = {"mask_forced_tokens": False} if arm == "cf-nomask" else {}
     model = {"seed": seed, **({"init_adapter": str(warm)} if warm else {})}
+    train = {"seed": seed, "output_dir": str(folder), "max_worker_calls": budget,
+             **({"learning_rate": learning_rate} if learning_rate else {})}
     return load_config(config_path).evolve(
-        counterfactual=ARMS[arm], model=model, sampling=sampling,
-        train={"seed": seed, "output_dir": str(folder), "max_worker_calls": budget})
+        counterfactual=ARMS[arm], model=model, sampling=sampling, train=train)
 
 
 # ---- the warm start (extension 2) ------------------------------------------------------------
@@ -175,13 +176,13 @@ def fit(model, pairs, *, steps: int, learning_rate: float, batch_size: int,
 # ---- one run --------------------------------------------------------------------------------
 
 def train_one(arm: str, seed: int, budget: int, folder: Path, config_path: Path,
-              warm: Path | None = None) -> str:
+              warm: Path | None = None, learning_rate: float | None = None) -> str:
     from lemonspec.training.session import build, latest_checkpoint
 
     if (folder / DONE).exists():
         return f"{folder.name}: done already"
     folder.mkdir(parents=True, exist_ok=True)
-    config = arm_config(arm, seed, budget, folder, config_path, warm)
+    config = arm_config(arm, seed, budget, folder, config_path, warm, learning_rate)
     checkpoint = latest_checkpoint(str(folder))
     step = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
     started = time.time()
@@ -511,6 +512,10 @@ def main() -> None:
     run.add_argument("--config", type=Path, default=CONFIG)
     run.add_argument("--warm", action="store_true",
                      help="extension 2: start every run from the near-optimum warm start")
+    run.add_argument("--warm-start", type=Path,
+                     help="the warm start's folder (default: <runs>-warm-start beside --runs)")
+    run.add_argument("--learning-rate", type=float,
+                     help="override [train] learning_rate (extension 2b)")
     rep = commands.add_parser("report")
     rep.add_argument("--name", default="main", help="experiments/results/<name>/")
     rep.add_argument("--target", type=float, default=TARGET)
@@ -521,13 +526,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "run":
         args.runs.mkdir(parents=True, exist_ok=True)
-        warm = args.runs.parent / f"{args.runs.name}-warm-start" if args.warm else None
+        warm = (args.warm_start or args.runs.parent / f"{args.runs.name}-warm-start"
+                if args.warm else None)
         if warm:
             print(f"warm start: {warm_start(WARM_SEED, warm, args.config)}", flush=True)
         for seed in args.seeds:  # seed-major: every arm of a seed before the next seed
             for arm in args.arms:
                 folder = args.runs / f"{arm}-seed{seed}"
-                print(train_one(arm, seed, args.budget, folder, args.config, warm), flush=True)
+                print(train_one(arm, seed, args.budget, folder, args.config, warm,
+                                args.learning_rate), flush=True)
     else:
         report(args.runs, args.name, args.target, args.baseline)
 
