@@ -27,12 +27,13 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from reporting import WINDOW, draw_reward_curves, first_reaching, moving_average, training_rows
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "examples" / "training" / "simulator.toml"
 OUT = ROOT / "runs" / "experiments" / "counterfactual_vs_grpo"
 ARMS = {"grpo": {"enabled": False}, "grpo+cf": {"enabled": True},
         "grpo+cf25": {"enabled": True, "edit_fraction": 0.25}}
-WINDOW = 10  # steps in the moving average of the reward
 DONE = "done.json"
 
 
@@ -63,24 +64,6 @@ def train_one(arm: str, seed: int, budget: int, folder: Path, config_path: Path)
 
 
 # ---- the report ---------------------------------------------------------------------------
-
-def read_metrics(folder: Path) -> list[dict]:
-    rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()
-            if line.strip()]
-    return [r for r in rows if "reward" in r]
-
-
-def moving_average(values: list[float], window: int = WINDOW) -> list[float]:
-    out = []
-    for i in range(len(values)):
-        chunk = values[max(0, i - window + 1):i + 1]
-        out.append(sum(chunk) / len(chunk))
-    return out
-
-
-def first_reaching(values: list[float], target: float) -> int | None:
-    return next((i for i, v in enumerate(values) if v >= target), None)
-
 
 def run_summary(rows: list[dict], target: float) -> dict:
     rewards = moving_average([r["reward"] for r in rows])
@@ -128,7 +111,7 @@ def report(out: Path, target: float) -> None:
     runs = {}
     for folder in sorted(p for p in out.iterdir() if (p / "metrics.jsonl").exists()):
         arm, seed = folder.name.rsplit("-seed", 1)
-        rows = read_metrics(folder)
+        rows = training_rows(folder)
         if rows:  # a run that has not logged a step yet is left out
             runs[(arm, int(seed))] = rows
     write_curves(out / "curves.csv", runs)
@@ -216,29 +199,9 @@ def family_table(summaries: dict) -> list[str]:
 
 
 def plot(path: Path, runs: dict, target: float) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    colors = {"grpo": "tab:blue", "grpo+cf": "tab:red", "grpo+cf25": "tab:orange"}
-    figure, (by_step, by_calls) = plt.subplots(1, 2, figsize=(12, 4.5))
-    for (arm, seed), rows in sorted(runs.items()):
-        smooth = moving_average([r["reward"] for r in rows])
-        label = arm if seed == min(s for a, s in runs if a == arm) else None
-        by_step.plot([r["step"] for r in rows], smooth, color=colors.get(arm), alpha=0.8,
-                     label=label)
-        by_calls.plot([r["workers/total_calls"] for r in rows], smooth, color=colors.get(arm),
-                      alpha=0.8, label=label)
-    for axis, xlabel in ((by_step, "optimizer step"), (by_calls, "cumulative worker calls")):
-        axis.axhline(target, color="gray", linestyle="--", linewidth=1)
-        axis.set_xlabel(xlabel)
-        axis.set_ylabel(f"training reward ({WINDOW}-step moving average)")
-        axis.legend()
-        axis.grid(alpha=0.3)
-    figure.suptitle("Simulated workers: plain GRPO vs GRPO + counterfactual (one line per seed)")
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    draw_reward_curves(path, runs, list(ARMS), target, bands=False, dpi=120,
+                       title="Simulated workers: plain GRPO vs GRPO + counterfactual "
+                             "(one line per seed)")
 
 
 def main() -> None:

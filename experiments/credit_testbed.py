@@ -28,16 +28,30 @@ import sys
 import time
 from pathlib import Path
 
+from reporting import (
+    bootstrap_mean,
+    bootstrap_ratio,
+    draw_reward_curves,
+    first_reaching,
+    moving_average,
+    read_jsonl,
+    training_rows,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "examples" / "training" / "simulator_testbed.toml"
 RUNS = ROOT / "runs" / "experiments" / "credit_testbed"
 RESULTS = ROOT / "experiments" / "results"
 DONE = "done.json"
-WINDOW = 10  # steps in the moving average of the training reward
 TARGET = 0.80  # pre-registered (README): training reward, moving average over WINDOW steps
 HELD_OUT_TASKS = 9  # 3 per family
 HELD_OUT_SAMPLES = 2
 EDIT_FAMILIES = ("drop_dependency", "remove_duty", "lower_capacity")
+# Extension 2 (README): the warm start, per seed, before GRPO.
+WARM_WRONG = 0.25  # P(a field of the optimum is wrong) in the warm start's teams
+WARM_PER_TASK = 4  # warm-start teams per training task
+WARM_SEED = 0  # one warm start, shared by every run (README, extension 2)
+WARM_SFT = {"steps": 150, "learning_rate": 5e-3, "batch_size": 8}
 
 # Each arm is the counterfactual table it sets (and, for the mask ablation, sampling's).
 MAIN = {"grpo": {"enabled": False}, "grpo+cf": {"enabled": True},
@@ -51,35 +65,137 @@ ABLATIONS = {
     **{f"cf-only-{f}": {"enabled": True, "families": [f]} for f in EDIT_FAMILIES},
 }
 ARMS = {**MAIN, **ABLATIONS}
-COLORS = {"grpo": "tab:blue", "grpo+cf": "tab:red", "grpo+cf25": "tab:orange"}
 
 
-def arm_config(arm: str, seed: int, budget: int, folder: Path, config_path: Path):
+def arm_config(arm: str, seed: int, budget: int, folder: Path, config_path: Path,
+               warm: Path | None = None, learning_rate: float | None = None):
     from lemonspec.training.config import load_config
 
     sampling = {"mask_forced_tokens": False} if arm == "cf-nomask" else {}
+    model = {"seed": seed, **({"init_adapter": str(warm)} if warm else {})}
+    train = {"seed": seed, "output_dir": str(folder), "max_worker_calls": budget,
+             **({"learning_rate": learning_rate} if learning_rate else {})}
     return load_config(config_path).evolve(
-        counterfactual=ARMS[arm], model={"seed": seed}, sampling=sampling,
-        train={"seed": seed, "output_dir": str(folder), "max_worker_calls": budget})
+        counterfactual=ARMS[arm], model=model, sampling=sampling, train=train)
+
+
+# ---- the warm start (extension 2) ------------------------------------------------------------
+
+def warm_examples(config, seed: int) -> list:
+    """WARM_PER_TASK teams per training task, each the task family's optimum with every
+    field wrong with probability WARM_WRONG (testbed.near_optimum), in the generation
+    layout; the ones the constrained sampler could not write are an error, not dropped."""
+    from lemonspec.grammar.variants import agent_names
+    from lemonspec.training.session import workers
+    from lemonspec.training.sft import Example, generation_text
+    from lemonspec.training.tasks import load_tasks
+    from lemonspec.training.testbed import near_optimum
+
+    _, bed = workers(config)
+    rng = random.Random(seed)
+    examples = []
+    for task in load_tasks(config, bed):
+        family = bed.task_of(task.input).family
+        for _ in range(WARM_PER_TASK):
+            team = near_optimum(family, rng, WARM_WRONG)
+            names = agent_names(len(team.members))
+            agents = [(names[i], m.role, "x" if m.duty else None, m.capacity,
+                       [names[u] for u in m.after]) for i, m in enumerate(team.members)]
+            text = generation_text(name="lemon"[:config.sampling.max_name_chars], goal=None,
+                                   agents=agents, output=names[team.output[0]])
+            examples.append(Example(task.prompt, text))
+    return examples
+
+
+def warm_start(seed: int, folder: Path, config_path: Path) -> dict:
+    """The warm start: the tiny model initialised from `seed`, fine-tuned (full weights) on
+    warm_examples; saved in `folder` for [model] init_adapter. Why not sft.train_sft (TRL's
+    SFTTrainer): it computes the 49k-way logits of every prompt position too (~700 prompt
+    tokens, 64 completion tokens), which measured 120 s per step of 8 on this loaded machine;
+    `fit` asks the model for the completion's logits only (logits_to_keep), as TRL's GRPO
+    does. The loss is the same: cross-entropy on the completion tokens."""
+    from lemonspec.orchestrator.prompt import chat_prompt
+    from lemonspec.training.config import load_config
+    from lemonspec.training.models import load_orchestrator
+    from lemonspec.training.sft import scope_checker
+
+    if (folder / DONE).exists():
+        return json.loads((folder / DONE).read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    config = load_config(config_path).evolve(model={"seed": seed})
+    started = time.time()
+    examples = warm_examples(config, seed)
+    model, tokenizer = load_orchestrator(config.model)
+    fits = scope_checker(tokenizer, config)
+    outside = [e.completion for e in examples if not fits(e.completion)]
+    if outside:
+        raise ValueError(f"{len(outside)} warm-start teams are outside the sampling scope, "
+                         f"e.g.\n{outside[0]}")
+    pairs = [(tokenizer.encode(chat_prompt(tokenizer, e.prompt), add_special_tokens=False),
+              tokenizer.encode(e.completion, add_special_tokens=False)) for e in examples]
+    losses = fit(model, pairs, seed=seed, **WARM_SFT)
+    model.save_pretrained(folder)
+    done = {"examples": len(examples), "seconds": time.time() - started,
+            "first_loss": losses[0], "last_loss": losses[-1], **WARM_SFT}
+    (folder / DONE).write_text(json.dumps(done, indent=1))
+    return done
+
+
+def fit(model, pairs, *, steps: int, learning_rate: float, batch_size: int,
+        seed: int) -> list[float]:
+    """AdamW on the mean token cross-entropy of the completions, `batch_size` (prompt,
+    completion) pairs a step drawn without replacement (reshuffled each epoch)."""
+    import torch
+
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
+    model.train()
+    order: list[int] = []
+    losses = []
+    for _ in range(steps):
+        if len(order) < batch_size:
+            order += rng.sample(range(len(pairs)), len(pairs))
+        batch, order = order[:batch_size], order[batch_size:]
+        optimizer.zero_grad()
+        total = 0.0
+        for index in batch:
+            prompt, completion = pairs[index]
+            ids = torch.tensor([prompt + completion])
+            logits = model(ids, logits_to_keep=len(completion) + 1).logits[0, :-1]
+            loss = torch.nn.functional.cross_entropy(logits, torch.tensor(completion))
+            (loss / len(batch)).backward()
+            total += loss.item() / len(batch)
+        optimizer.step()
+        losses.append(total)
+    model.eval()
+    return losses
 
 
 # ---- one run --------------------------------------------------------------------------------
 
-def train_one(arm: str, seed: int, budget: int, folder: Path, config_path: Path) -> str:
+def train_one(arm: str, seed: int, budget: int, folder: Path, config_path: Path,
+              warm: Path | None = None, learning_rate: float | None = None) -> str:
     from lemonspec.training.session import build, latest_checkpoint
 
     if (folder / DONE).exists():
         return f"{folder.name}: done already"
     folder.mkdir(parents=True, exist_ok=True)
-    config = arm_config(arm, seed, budget, folder, config_path)
+    config = arm_config(arm, seed, budget, folder, config_path, warm, learning_rate)
     checkpoint = latest_checkpoint(str(folder))
     step = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
     started = time.time()
     session = build(config, resume_step=step)
-    EditLog(session, folder / "edits.jsonl", resumed_at=step).attach()
+    testbed = on_testbed(config)
+    if testbed:  # the exact expected Delta needs the testbed's hidden model
+        EditLog(session, folder / "edits.jsonl", resumed_at=step).attach()
     (folder / "lemon_config.json").write_text(json.dumps(config.to_dict(), indent=1))
+    start = warm / f"heldout-seed{seed}.json" if warm and testbed else None
+    if start and not start.exists():  # the warm start itself, as the runs' held-out sees it
+        start.write_text(json.dumps(held_out(session, seed), indent=1))
     session.trainer.train(resume_from_checkpoint=checkpoint)
-    held = held_out(session, seed)
+    held = held_out(session, seed) if testbed else evaluated(folder)
     (folder / "heldout.json").write_text(json.dumps(held, indent=1))
     done = {"steps": session.trainer.state.global_step, "seconds": time.time() - started,
             **session.rollout.stats.state_dict()}
@@ -100,8 +216,8 @@ class EditLog:
         rollout = self.session.rollout
         original = rollout.evaluate
 
-        def evaluate(tasks, samples, keys):
-            outcomes = original(tasks, samples, keys)
+        def evaluate(tasks, samples, keys, **options):  # options: e.g. share (rollout.py)
+            outcomes = original(tasks, samples, keys, **options)
             self.record(tasks, samples, outcomes)
             return outcomes
         rollout.evaluate = evaluate  # an instance attribute: LemonRollout.__call__ finds it
@@ -138,6 +254,25 @@ class EditLog:
         with self.path.open("a") as handle:
             for row in rows:
                 handle.write(json.dumps(row) + "\n")
+
+
+def on_testbed(config) -> bool:
+    return config.workers.profile == "simulator" and config.simulator.kind == "testbed"
+
+
+def evaluated(folder: Path) -> dict:
+    """Off the testbed (real workers, a benchmark): the held-out figures are the run's last
+    orchestrated evaluation ([eval] in the config, training/evaluation.py), read from its
+    metrics.jsonl in the same keys as held_out's."""
+    rows = [r for r in read_jsonl(folder / "metrics.jsonl") if "eval/accuracy" in r]
+    if not rows:
+        raise ValueError(f"{folder}: no eval/* row in metrics.jsonl; a config off the testbed "
+                         "needs an [eval] table (see experiments/gpu/)")
+    last = rows[-1]
+    return {"reward": last["eval/reward"], "success": last["eval/accuracy"],
+            "tokens": last["eval/tokens_per_query/workers"],
+            "agents": last.get("eval/agents", 0.0), "valid": last["eval/valid"],
+            "by_family": {}}
 
 
 def held_out(session, seed: int) -> dict:
@@ -180,23 +315,12 @@ def held_out(session, seed: int) -> dict:
 
 # ---- the report -----------------------------------------------------------------------------
 
-def read_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def moving_average(values: list[float], window: int = WINDOW) -> list[float]:
-    return [sum(values[max(0, i - window + 1):i + 1]) / len(values[max(0, i - window + 1):i + 1])
-            for i in range(len(values))]
-
-
 def load_runs(runs: Path) -> dict:
     out = {}
     for folder in sorted(p for p in runs.iterdir() if (p / DONE).exists()):
         arm, seed = folder.name.rsplit("-seed", 1)
-        rows = [r for r in read_jsonl(folder / "metrics.jsonl") if "reward" in r]
-        out[(arm, int(seed))] = {"rows": rows, "edits": read_jsonl(folder / "edits.jsonl"),
+        out[(arm, int(seed))] = {"rows": training_rows(folder),
+                                 "edits": read_jsonl(folder / "edits.jsonl"),
                                  "held": json.loads((folder / "heldout.json").read_text()),
                                  "done": json.loads((folder / DONE).read_text())}
     return out
@@ -205,7 +329,7 @@ def load_runs(runs: Path) -> dict:
 def summarize(run: dict, target: float) -> dict:
     rows = run["rows"]
     smooth = moving_average([r["reward"] for r in rows])
-    hit = next((i for i, v in enumerate(smooth) if v >= target), None)
+    hit = first_reaching(smooth, target)
     total_calls = rows[-1]["workers/total_calls"] if rows else 0
     last = rows[-max(1, len(rows) // 5):]
     return {
@@ -222,27 +346,6 @@ def summarize(run: dict, target: float) -> dict:
     }
 
 
-def bootstrap_ratio(a: list[float], b: list[float], draws: int = 10_000,
-                    seed: int = 0) -> tuple[float, float, float]:
-    """mean(a) / mean(b) and its percentile bootstrap 95% CI (seeds resampled per arm)."""
-    rng = random.Random(seed)
-    point = (sum(a) / len(a)) / (sum(b) / len(b))
-    ratios = []
-    for _ in range(draws):
-        ma = sum(rng.choice(a) for _ in a) / len(a)
-        mb = sum(rng.choice(b) for _ in b) / len(b)
-        if mb:
-            ratios.append(ma / mb)
-    ratios.sort()
-    return point, ratios[int(0.025 * len(ratios))], ratios[int(0.975 * len(ratios)) - 1]
-
-
-def bootstrap_mean(values: list[float], draws: int = 10_000, seed: int = 0):
-    rng = random.Random(seed)
-    means = sorted(sum(rng.choice(values) for _ in values) / len(values) for _ in range(draws))
-    return sum(values) / len(values), means[int(0.025 * draws)], means[int(0.975 * draws) - 1]
-
-
 METRICS = [("heldout_reward", "held-out reward", ".3f"),
            ("heldout_success", "held-out accuracy", ".3f"),
            ("heldout_tokens", "held-out tokens/query", ".0f"),
@@ -254,11 +357,26 @@ METRICS = [("heldout_reward", "held-out reward", ".3f"),
            ("seconds", "seconds per run", ".0f")]
 
 
-def report(runs_dir: Path, name: str, target: float) -> None:
+def committed_summaries(path: Path, arms: list[str]) -> dict:
+    """Per-run summaries of `arms` from a committed runs.csv (an earlier report's), for runs
+    whose folders are gone: the tables and ratios use them; curves and edits cannot."""
+    out = {}
+    with path.open() as handle:
+        for row in csv.DictReader(handle):
+            if row["arm"] in arms:
+                out[(row["arm"], int(row["seed"]))] = {
+                    k: (v == "True" if k == "reached" else int(v) if k == "steps" else float(v))
+                    for k, v in row.items() if k not in ("arm", "seed")}
+    return out
+
+
+def report(runs_dir: Path, name: str, target: float, baseline: Path | None = None) -> None:
     runs = load_runs(runs_dir)
     out = RESULTS / name
     out.mkdir(parents=True, exist_ok=True)
     summaries = {key: summarize(run, target) for key, run in runs.items()}
+    if baseline:  # plain GRPO as committed, when its runs are not in runs_dir
+        summaries = {**committed_summaries(baseline, ["grpo"]), **summaries}
     arms = [a for a in ARMS if any(k[0] == a for k in summaries)]
     by_arm = {a: [s for (arm, _), s in sorted(summaries.items()) if arm == a] for a in arms}
     lines = [f"# Results: {name}", "",
@@ -346,55 +464,9 @@ def edit_tables(runs: dict, arms: list[str]) -> list[str]:
     return lines
 
 
-def _band(curves: list[list[float]]):
-    """Mean and a 95% normal band (1.96 standard errors) across seeds, per point."""
-    import statistics
-
-    n = min(len(c) for c in curves)
-    mean, lo, hi = [], [], []
-    for i in range(n):
-        values = [c[i] for c in curves]
-        m = statistics.fmean(values)
-        se = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.0
-        mean.append(m)
-        lo.append(m - 1.96 * se)
-        hi.append(m + 1.96 * se)
-    return mean, lo, hi
-
-
 def plot_curves(path: Path, runs: dict, arms: list[str], target: float) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    figure, (by_step, by_calls) = plt.subplots(1, 2, figsize=(12, 4.5))
-    for a in arms:
-        series = [run["rows"] for (arm, _), run in sorted(runs.items()) if arm == a]
-        color = COLORS.get(a)
-        smooth = [moving_average([r["reward"] for r in rows]) for rows in series]
-        mean, lo, hi = _band(smooth)
-        xs = range(1, len(mean) + 1)
-        by_step.plot(xs, mean, color=color, label=f"{a} (n={len(series)})")
-        by_step.fill_between(xs, lo, hi, color=color, alpha=0.2)
-        budget = min(rows[-1]["workers/total_calls"] for rows in series)
-        grid = np.linspace(0, budget, 50)
-        on_grid = [list(np.interp(grid, [r["workers/total_calls"] for r in rows], s))
-                   for rows, s in zip(series, smooth)]
-        mean, lo, hi = _band(on_grid)
-        by_calls.plot(grid, mean, color=color, label=f"{a} (n={len(series)})")
-        by_calls.fill_between(grid, lo, hi, color=color, alpha=0.2)
-    for axis, xlabel in ((by_step, "optimizer step"), (by_calls, "cumulative worker calls")):
-        axis.axhline(target, color="gray", linestyle="--", linewidth=1)
-        axis.set_xlabel(xlabel)
-        axis.set_ylabel(f"training reward ({WINDOW}-step moving average)")
-        axis.legend()
-        axis.grid(alpha=0.3)
-    figure.suptitle("Structure testbed (simulated workers): mean over seeds, 95% band")
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    draw_reward_curves(path, {key: run["rows"] for key, run in runs.items()}, arms, target,
+                       title="Structure testbed (simulated workers): mean over seeds, 95% band")
 
 
 def plot_deltas(path: Path, runs: dict, arms: list[str]) -> None:
@@ -438,20 +510,33 @@ def main() -> None:
     run.add_argument("--seeds", type=int, nargs="+", default=list(range(8)))
     run.add_argument("--budget", type=int, default=120, help="worker calls per run")
     run.add_argument("--config", type=Path, default=CONFIG)
+    run.add_argument("--warm", action="store_true",
+                     help="extension 2: start every run from the near-optimum warm start")
+    run.add_argument("--warm-start", type=Path,
+                     help="the warm start's folder (default: <runs>-warm-start beside --runs)")
+    run.add_argument("--learning-rate", type=float,
+                     help="override [train] learning_rate (extension 2b)")
     rep = commands.add_parser("report")
     rep.add_argument("--name", default="main", help="experiments/results/<name>/")
     rep.add_argument("--target", type=float, default=TARGET)
+    rep.add_argument("--baseline", type=Path,
+                     help="a committed runs.csv whose grpo rows are the baseline (same target)")
     for sub in (run, rep):
         sub.add_argument("--runs", type=Path, default=RUNS)
     args = parser.parse_args()
     if args.command == "run":
         args.runs.mkdir(parents=True, exist_ok=True)
+        warm = (args.warm_start or args.runs.parent / f"{args.runs.name}-warm-start"
+                if args.warm else None)
+        if warm:
+            print(f"warm start: {warm_start(WARM_SEED, warm, args.config)}", flush=True)
         for seed in args.seeds:  # seed-major: every arm of a seed before the next seed
             for arm in args.arms:
                 folder = args.runs / f"{arm}-seed{seed}"
-                print(train_one(arm, seed, args.budget, folder, args.config), flush=True)
+                print(train_one(arm, seed, args.budget, folder, args.config, warm,
+                                args.learning_rate), flush=True)
     else:
-        report(args.runs, args.name, args.target)
+        report(args.runs, args.name, args.target, args.baseline)
 
 
 if __name__ == "__main__":

@@ -340,3 +340,24 @@ def _name(index: int) -> str:
 def family_rewards(teams: Mapping[str, Team], config: RewardConfig) -> dict[str, float]:
     return {name: expected(team, FAMILIES[name]).reward(config) for name, team in teams.items()}
 
+
+
+def near_optimum(family: Family, rng: random.Random, wrong: float) -> Team:
+    """The optimum's agents (roles, order, output) with each structural field of each agent
+    independently wrong with probability `wrong`: a needed edge dropped, one unneeded edge
+    from an earlier agent added, the duty toggled, the capacity redrawn from the other
+    levels. A warm start's data "near but not at the optimum": the edit families act on
+    exactly these fields (experiments/README.md, extension 2)."""
+    best = optimum(family)
+    members = []
+    for i, member in enumerate(best.members):
+        after = [u for u in member.after if rng.random() >= wrong]
+        spare = [u for u in range(i) if u not in member.after]
+        if spare and rng.random() < wrong:
+            after.append(rng.choice(spare))
+        duty = (not member.duty) if rng.random() < wrong else member.duty
+        capacity = member.capacity
+        if rng.random() < wrong:
+            capacity = rng.choice([level for level in LEVELS if level != member.capacity])
+        members.append(Member(member.role, capacity, duty, tuple(sorted(after))))
+    return Team(tuple(members), best.output)

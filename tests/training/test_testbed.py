@@ -243,3 +243,24 @@ def test_the_example_config_builds_the_testbed():
     assert isinstance(bed, Testbed)
     assert profile.levels == LEVELS
     assert set(config.sampling.roles) == set(ROLES)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_a_near_optimum_team_keeps_the_agents_and_gets_only_the_fields_wrong(family):
+    import random
+
+    from lemonspec.training.testbed import near_optimum
+
+    best = optimum(FAMILIES[family])
+    assert near_optimum(FAMILIES[family], random.Random(0), 0.0) == best
+    every = near_optimum(FAMILIES[family], random.Random(0), 1.0)  # every field wrong
+    assert [m.role for m in every.members] == [m.role for m in best.members]
+    assert every.output == best.output
+    for position, (wrong, right) in enumerate(zip(every.members, best.members)):
+        assert wrong.duty != right.duty and wrong.capacity != right.capacity
+        assert not set(right.after) & set(wrong.after)  # every needed edge dropped
+        spare = set(range(position)) - set(right.after)
+        assert len(wrong.after) == (1 if spare else 0) and set(wrong.after) <= spare
+    draws = [near_optimum(FAMILIES[family], random.Random(1), 0.25) for _ in range(2)]
+    assert draws[0] == draws[1]  # the rng decides everything
+    assert all(0.0 <= expected(d, FAMILIES[family]).success <= 1.0 for d in draws)
