@@ -183,6 +183,8 @@ def generation_grammar(
     definitions["NAME"] = f"NAME: /[A-Za-z_][A-Za-z0-9_]{{0,{rest}}}/ & ~/({reserved})/"
     definitions["STRING"] = (f"STRING: {GENERATED_STRING} & "
                              f"/.{{3,{bounds.max_string_chars + 2}}}/")
+    for unused in ("answer_field", "answer_type", "answer_option"):
+        definitions.pop(unused)  # the task gives the answer type, not the orchestrator
     if bind_agents:
         definitions.update(_bound_team(definitions, bounds))
         return _join(definitions)
