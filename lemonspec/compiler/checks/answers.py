@@ -86,13 +86,16 @@ def _vote(team: ast.Team, path: str):
     kind = answer.type.text if answer is not None else None
     if kind not in (None, "text", "code"):
         return []
-    compared = "code" if kind == "code" else "free text"
-    why = "no answer type is declared, so " if kind is None else ""
     labels = [Label(answer.span, "declared here")] if answer is not None else []
-    return [warning(
-        "W0501",
-        f"{why}this vote compares {compared}, where answers rarely agree and a tie goes to "
-        f"the first listed agent; declare `answer: number`, `answer: choice(A, B, C, D)` or "
-        f"`answer: label(\"...\", ...)`, or output one agent",
-        path, output.span, "a vote counts equal answers: give the team an answer type whose "
-        "answers can be equal", labels)]
+    if kind == "code":
+        message = ("this vote compares the voters' code as text, where answers rarely agree "
+                   "and a tie goes to the first listed agent; output one agent instead, e.g. "
+                   "one that reads them all")
+    else:
+        why = "no answer type is declared, so " if kind is None else ""
+        message = (f"{why}this vote compares free text, where answers rarely agree and a tie "
+                   "goes to the first listed agent; declare `answer: number`, "
+                   "`answer: choice(A, B, C, D)` or `answer: label(\"...\", ...)`, or output "
+                   "one agent")
+    return [warning("W0501", message, path, output.span,
+                    "a vote counts equal answers: it needs answers that can be equal", labels)]
