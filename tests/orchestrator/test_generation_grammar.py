@@ -54,7 +54,7 @@ TEAM = '''team t {
 
 def test_the_keywords_are_read_from_the_grammar():
     assert keywords() == {"use", "role", "team", "agent", "goal", "duty", "capacity", "after",
-                          "output", "vote", "description"}
+                          "output", "vote", "description", "answer"}
 
 
 @pytest.mark.parametrize("family", ["math", "mmlu", "code"])
