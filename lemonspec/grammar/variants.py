@@ -190,6 +190,7 @@ def generation_grammar(
         return _join(definitions)
     definitions["team_body"] = ('team_body: "{" _nl_item (goal_field _nl_blank)? agents '
                                 '_nl_blank output_field _nl_close0 "}"')
+    definitions.pop("_team_item")  # team_body above lists its items itself
     definitions["agent_body"] = _one_run_of_fields(definitions["agent_body"], "agent_body",
                                                    "agent_fields")
     definitions["agent_fields"] = _fields_rule("agent_fields", "after_field")

@@ -206,3 +206,20 @@ def test_an_oversized_reply_is_cut_and_the_cli_warns(tmp_path):
             "the first 100 (the profile's max_reply_chars)") in result.output
     assert "answer: " + "y" * 100 + "\n[lemonspec: reply truncated: 5,000 characters" \
         in result.output
+
+
+def test_extractor_names_the_type_of_a_team_that_declares_none(tmp_path):
+    model = fake(lambda call: "so 3/4 of it. Answer: 3/4")
+    result = _lemonc(_free_text_gsm8k(tmp_path), "--input", "Q", "--model", model.model,
+                     "--extractor", "number")
+    assert result.exit_code == 0, result.output
+    assert "answer: 0.75" in result.output
+    assert all("'Answer: <number>'" in call.system for call in model.calls)
+
+
+def test_extractor_that_disagrees_with_the_declared_type_exits_2():
+    model = fake(lambda call: "Answer: 5")
+    result = _lemonc(GSM8K, "--input", "Q", "--model", model.model, "--extractor", "choice")
+    assert result.exit_code == 2 and not model.calls
+    assert ("error: team 'gsm8k_solver' declares `answer: number`, which reads its answers; "
+            "drop --extractor choice") in result.output
