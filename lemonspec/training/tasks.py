@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from lemonspec.orchestrator.prompt import family_of, orchestrator_prompt
 from lemonspec.compiler.ir import AnswerType
+from lemonspec.orchestrator.prompt import family_of, orchestrator_prompt
 from lemonspec.runtime.answers import Extractor
 from lemonspec.training.config import Config, ConfigError, DataConfig
 

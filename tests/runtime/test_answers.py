@@ -3,15 +3,21 @@ The benchmark-specific formats are tested in tests/benchmarks/test_bench_scoring
 
 import pytest
 
+from lemonspec.compiler.ir import TEXT, AnswerType
 from lemonspec.runtime import Fault, get_extractor, majority, run_team_sync
 from lemonspec.runtime.answers import (
+    AnswerTypeConflict,
+    answer_format,
+    answer_type_extractor,
     extract_choice,
     extract_code,
     extract_exact,
+    extract_label,
     extract_text,
     is_correct,
     judge_text,
     number_answer,
+    team_answer_type,
 )
 
 from .conftest import fake, profile_for, team
@@ -122,15 +128,6 @@ def test_vote_counts_only_the_agents_that_finished():
 
 
 # ---- answer types: declared by a team (`answer: ...`), or given by its task ----
-
-from lemonspec.compiler.ir import TEXT, AnswerType  # noqa: E402
-from lemonspec.runtime.answers import (  # noqa: E402
-    AnswerTypeConflict,
-    answer_format,
-    answer_type_extractor,
-    extract_label,
-    team_answer_type,
-)
 
 YES_NO = ("yes", "no", "not sure")
 
