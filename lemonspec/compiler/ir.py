@@ -142,8 +142,8 @@ def node_hash(name: str, role: str, instructions: str, capacity: str,
     types existed, so those hashes (and node caches) are unchanged."""
     import hashlib  # lowering only: not on `lemonc check`'s start-up path
 
-    content = {"name": name, "role": role, "instructions": instructions, "capacity": capacity,
-               "after": after}
+    content: dict[str, object] = {"name": name, "role": role, "instructions": instructions,
+                                  "capacity": capacity, "after": after}
     if answer is not None:
         content["answer"] = answer.to_json()
     payload = json.dumps(content, sort_keys=True, ensure_ascii=False)
