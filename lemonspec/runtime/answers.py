@@ -9,6 +9,11 @@ run, in a benchmark and in training is the same answer, judged the same way.
     answer = extract("so 3/4 of it. Answer: 3/4")   # "0.75"
     is_correct("number", answer, "0.75")      # True
 
+A team's answer type (`answer: number | choice(A, ...) | label("...", ...) | code | text`,
+compiler/ir.py's AnswerType; else its task's; else text: `team_answer_type`) picks the
+extractor (`answer_type_extractor`) and what every agent is told about writing an answer
+(`answer_format`, added by runtime/messages.py). docs/LANGUAGE.md lists what each reads.
+
 Extraction prefers what the model marked as its answer ("Answer: 42", "#### 42",
 "the answer is (B)", \\boxed{42}) over anything else it wrote, and only then falls back to
 weaker evidence (the last number; a letter alone on a line; the text of one option).
@@ -312,6 +317,9 @@ def extract_label(text: str, labels: Sequence[str]) -> str | None:
         if index == len(marked[-1:]):  # the whole output counts only when it is a label
             continue
         found = [label for label in labels if _says(place, label)]
+        # "no change" also says "no": keep only labels not inside another one found.
+        found = [label for label in found
+                 if not any(other != label and _says(other, label) for other in found)]
         if len(found) == 1:
             return found[0]
     return None

@@ -210,3 +210,9 @@ def test_a_run_takes_the_tasks_type_and_refuses_a_conflict():
     with pytest.raises(AnswerTypeConflict):
         run_team_sync(team(LABEL_VOTE), "Q", profile=profile_for(model), answer="number")
     assert len(model.calls) == 3  # refused before any agent ran
+
+
+def test_a_label_inside_another_is_not_a_second_answer():
+    labels = ("no", "no change", "up")
+    assert extract_label("Prices will see no change.", labels) == "no change"
+    assert extract_label("no", labels) == "no"
