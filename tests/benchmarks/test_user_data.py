@@ -178,3 +178,17 @@ def test_a_changed_file_is_another_run(tmp_path):
     data.write_text(json.dumps({"question": "1+1?", "answer": "3"}) + "\n")
     again = bench(COT, "--dataset", data, "--model", model, "--out", out)
     assert again.exit_code == 2 and "different run" in again.output
+
+
+def test_a_choice_list_that_misses_gold_letters_warns(tmp_path):
+    data = tmp_path / "quiz.jsonl"
+    rows = [{"question": "Pick one. A) x B) y", "answer": "B"},
+            {"question": "Pick one. A) x B) y C) z D) w E) v", "answer": "E"}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    spec = _cot_answering(tmp_path, "choice(A, B, C, D)")
+    model = ScriptedModel(f"user{next(_names)}", lambda call: "Answer: B").model
+    result = bench(spec, "--dataset", data, "--scorer", "choice", "--model", model,
+                   "--out", tmp_path / "quiz_out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert ("warning: team 'cot' declares `answer: choice(A, B, C, D)` but some gold answers "
+            "of quiz.jsonl are E, which it can never give") in result.output
