@@ -144,8 +144,9 @@ def test_bench_with_a_label_team_reads_and_judges_labels(tmp_path):
     result = bench(_cot_answering(tmp_path, 'label("yes", "no")'), "--dataset", data,
                    "--scorer", "exact", "--model", model, "--out", out)
     assert result.exit_code == 0, result.output
-    records = list(read_results(out).items.values())
-    assert [(r["answer"], r["correct"]) for r in records] == [("yes", True), ("yes", False)]
+    records = read_results(out).items  # by item id, in the order the runs finished
+    assert {i: (r["answer"], r["correct"]) for i, r in records.items()} == {
+        "yn/0": ("yes", True), "yn/1": ("yes", False)}
     told = "'Answer: <label>', the label being one of \"yes\", \"no\"."
     assert fake.calls and all(told in call.messages[0]["content"] for call in fake.calls)
 
