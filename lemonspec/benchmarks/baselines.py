@@ -61,6 +61,7 @@ class Task:
     benchmark: str
     goal: str
     answer_format: str  # the duty line that makes an output agent's answer scorable
+    answer: str  # the team's answer type, as written after `answer:`
 
     @property
     def family(self) -> str:
@@ -72,15 +73,18 @@ class Task:
 
 
 TASKS = {
-    "gsm8k": Task("gsm8k", "Solve the grade-school math word problem.", _NUMBER),
-    "svamp": Task("svamp", "Solve the arithmetic word problem.", _NUMBER),
-    "multiarith": Task("multiarith", "Solve the multi-step arithmetic problem.", _NUMBER),
+    "gsm8k": Task("gsm8k", "Solve the grade-school math word problem.", _NUMBER, "number"),
+    "svamp": Task("svamp", "Solve the arithmetic word problem.", _NUMBER, "number"),
+    "multiarith": Task("multiarith", "Solve the multi-step arithmetic problem.", _NUMBER,
+                       "number"),
     "aqua": Task("aqua", "Solve the algebra problem and choose one of the options A-E.",
-                 "End with the letter of the option you choose: Answer: <letter A-E>"),
+                 "End with the letter of the option you choose: Answer: <letter A-E>",
+                 "choice(A, B, C, D, E)"),
     "mmlu": Task("mmlu", "Answer the multiple-choice question.",
-                 "End with the letter of the option you choose: Answer: <letter A-D>"),
+                 "End with the letter of the option you choose: Answer: <letter A-D>",
+                 "choice(A, B, C, D)"),
     "humaneval": Task("humaneval", "Complete the Python function so that its tests pass.",
-                      _CODE),
+                      _CODE, "code"),
 }
 
 
@@ -100,6 +104,7 @@ class Team:
     output: tuple[str, ...]  # one agent, or the voters of `vote(...)`
     header: str  # the comment at the top of the file
     roles: tuple[tuple[str, str], ...] = ()  # local role declarations: (name, description)
+    answer: str | None = None  # the answer type, as written after `answer:`
 
 
 # ---- the baselines ----
@@ -115,7 +120,7 @@ def baseline(name: str, benchmark: str, *, seed: int = RANDOM_SEED,
                 "tree": _tree, "complete": _complete}
     if name not in builders:
         raise Error(f"unknown baseline {name!r}; the baselines are {', '.join(BASELINES)}")
-    return builders[name](task)
+    return attrs.evolve(builders[name](task), answer=task.answer)
 
 
 def _vanilla(task: Task) -> Team:
@@ -191,7 +196,8 @@ def random_team(benchmark: str, *, agents: int | None = None, seed: int = RANDOM
     header = (f"Random: a seeded random DAG (seed {seed}, {size} agents, edge probability "
               f"{edge_probability}).\nRegenerate with: lemonc baselines random --benchmark "
               f"{benchmark} --agents {size} --seed {seed}")
-    return _topology("random", task, (*workers, task.lineup[-1]), after, header)
+    return attrs.evolve(_topology("random", task, (*workers, task.lineup[-1]), after, header),
+                        answer=task.answer)
 
 
 def _topology(name: str, task: Task, roles: tuple[str, ...], after: dict[int, tuple[int, ...]],
@@ -244,6 +250,8 @@ def render(team: Team) -> str:
     for role, description in team.roles:
         lines += ["", f"role {role} {{", f"description: {encode_short(description)}", "}"]
     lines += ["", f"team {team.name} {{", f"goal: {encode_short(team.goal)}"]
+    if team.answer is not None:
+        lines.append(f"answer: {team.answer}")
     for agent in team.agents:
         lines += [f"agent {agent.name}: {agent.role} {{"]
         if agent.duty is not None:

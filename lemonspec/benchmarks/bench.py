@@ -30,8 +30,8 @@ import attrs
 
 from lemonspec.benchmarks.datasets import Item
 from lemonspec.benchmarks.errors import Error
-from lemonspec.benchmarks.scoring import item_extractor, run_code
-from lemonspec.compiler.ir import TeamIR
+from lemonspec.benchmarks.scoring import item_answer_type, item_extractor, run_code
+from lemonspec.compiler.ir import AnswerType, TeamIR
 from lemonspec.runtime.answers import is_correct
 from lemonspec.runtime.profiles import Profile
 
@@ -259,9 +259,11 @@ def warm_up(profile: Profile) -> None:
         load_embedded_model()
 
 
-def answer_extractor(item: Item) -> Callable[[str], str | None]:
-    """How an output agent's text becomes the item's answer (the vote compares these)."""
-    return item_extractor(item)
+def answer_extractor(item: Item, declared: AnswerType | None = None
+                     ) -> Callable[[str], str | None]:
+    """How an output agent's text becomes the item's answer (the vote compares these), by
+    the team's declared answer type if any (see scoring.item_extractor)."""
+    return item_extractor(item, declared)
 
 
 async def judge(item: Item, answer: str | None) -> tuple[bool, str | None]:
@@ -280,7 +282,8 @@ async def run_item(item: Item, ir: TeamIR, profile: Profile, limiter: asyncio.Se
     from lemonspec.runtime import run_team  # imports LiteLLM's adapter only on first call
 
     result = await run_team(ir, item.prompt, profile=profile, limiter=limiter, trace=trace,
-                            extractor=answer_extractor(item))
+                            answer=item_answer_type(item),
+                            extractor=answer_extractor(item, ir.answer))
     correct, why = await judge(item, result.answer)
     failure = next((a.error for a in result.failures), None)
     return {

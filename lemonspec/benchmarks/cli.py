@@ -104,6 +104,8 @@ def bench(spec, orchestrator, designer, dataset, out, limit, split, seed, data, 
             dataset, split, data, limit, seed, question_field, answer_field, id_field, scorer)
     except Error as exc:
         _fail(str(exc))
+    if ir is not None:
+        _check_answer_type(ir, items, dataset_label)
     if orchestrator is not None or designer is not None:
         _bench_orchestrated(orchestrator or designer, items, dataset, dataset_label, split_label, seed,
                             chosen, out, concurrency, trace, samples, orchestrator_temperature,
@@ -238,6 +240,26 @@ def _compile(spec, team, profile):
     except ProfileError as exc:
         _fail(str(exc))
     return ir
+
+
+def _check_answer_type(ir, items, dataset_label) -> None:
+    """A team whose declared answer type its data's gold answers cannot be stops here
+    (exit 2), before any item runs; choice letters that miss some golds warn."""
+    from lemonspec.benchmarks.scoring import item_answer_type
+    from lemonspec.runtime.answers import AnswerTypeConflict, team_answer_type
+
+    for item in items[:1]:
+        try:
+            team_answer_type(ir.answer, item_answer_type(item), team=f"team '{ir.team}'",
+                             task_name=dataset_label)
+        except AnswerTypeConflict as exc:
+            _fail(str(exc))
+    if ir.answer is not None and ir.answer.kind == "choice":
+        missed = sorted({str(i.answer) for i in items} - set(ir.answer.options))
+        if missed:
+            click.echo(f"warning: team '{ir.team}' declares `answer: {ir.answer}` but some "
+                       f"gold answers of {dataset_label} are {', '.join(missed)}, which it "
+                       "can never give; list every letter the items use", err=True)
 
 
 def _warn_if_votes_are_copies(ir, profile) -> None:

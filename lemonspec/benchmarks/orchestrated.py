@@ -31,7 +31,7 @@ import attrs
 from lemonspec.benchmarks.bench import digest, gold_text, judge
 from lemonspec.benchmarks.datasets import Item
 from lemonspec.benchmarks.errors import Error
-from lemonspec.benchmarks.scoring import item_extractor
+from lemonspec.benchmarks.scoring import item_answer_type, item_extractor
 from lemonspec.runtime.answers import majority
 from lemonspec.runtime.profiles import Profile
 
@@ -334,6 +334,7 @@ async def _run_team(item: Item, team: WrittenTeam, index: int, context: Context,
     """Compile (the one check), run and extract the answer of one written team."""
     from lemonspec.compiler import CompileError, compile_text
     from lemonspec.runtime import ProfileError, check_capacities, run_team
+    from lemonspec.runtime.answers import AnswerTypeConflict
 
     profile = context.profile
     info = {"spec_hash": team_hash(team.text), "spec": team.text,
@@ -348,8 +349,13 @@ async def _run_team(item: Item, team: WrittenTeam, index: int, context: Context,
         return {**info, **_INVALID, "diagnostic": _first_error(exc.diagnostics)}
     except ProfileError as exc:
         return {**info, **_INVALID, "diagnostic": str(exc)}
+    try:  # a team written unconstrained may declare an answer type the item's is not
+        read = item_extractor(item, ir.answer)
+    except AnswerTypeConflict as exc:
+        return {**info, **_INVALID, "diagnostic": str(exc)}
     result = await run_team(ir, item.prompt, profile=profile, limiter=limiter,
-                            trace=context.trace, extractor=item_extractor(item), sample=index)
+                            trace=context.trace, answer=item_answer_type(item), extractor=read,
+                            sample=index)
     return {**info, "valid": True, "diagnostic": None, "answer": result.answer,
             "agents": len(ir.agents), "edges": sum(len(a.after) for a in ir.agents),
             "worker_tokens": _sum(result.prompt_tokens, result.completion_tokens),

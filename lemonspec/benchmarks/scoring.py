@@ -12,7 +12,10 @@ import textwrap
 
 from lemonspec.benchmarks.datasets import Item
 from lemonspec.benchmarks.sandbox import Result, run_humaneval
+from lemonspec.compiler.ir import AnswerType
 from lemonspec.runtime.answers import (
+    LETTERS,
+    answer_type_extractor,
     defines,
     extract_choice,
     extract_code,
@@ -20,15 +23,31 @@ from lemonspec.runtime.answers import (
     extractor,
     is_correct,
     numbers_match,
+    team_answer_type,
 )
 
 __all__ = ["as_completion", "extract_choice", "extract_code", "extract_number",
-           "item_extractor", "numbers_match", "run_code", "score"]
+           "item_answer_type", "item_extractor", "numbers_match", "run_code", "score"]
 
 
-def item_extractor(item: Item):
-    """How an output agent's text becomes this item's answer (what a vote compares)."""
+def item_answer_type(item: Item) -> AnswerType:
+    """The answer type the item's gold answer is: number, choice of as many letters as it
+    has options, code, or "exact" (short free text, which a team may declare as text or
+    label). A team that declares no answer type takes this one."""
+    if item.kind == "choice":
+        return AnswerType("choice", tuple(LETTERS[: len(item.options)] if item.options
+                                          else LETTERS))
+    return AnswerType(item.kind)
+
+
+def item_extractor(item: Item, declared: AnswerType | None = None):
+    """How an output agent's text becomes this item's answer (what a vote compares): by
+    the team's declared answer type when it has one (AnswerTypeConflict when the item's
+    gold answers cannot be of that type), else as the item's answers are read."""
     entry_point = item.answer.entry_point if item.kind == "code" else None
+    team_answer_type(declared, item_answer_type(item), task_name=item.dataset)
+    if declared is not None and declared.kind != "text":
+        return answer_type_extractor(declared, options=item.options, entry_point=entry_point)
     return extractor(item.kind, options=item.options, entry_point=entry_point)
 
 

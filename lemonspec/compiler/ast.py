@@ -98,6 +98,18 @@ class GoalField:
 
 
 @attrs.frozen
+class AnswerField:
+    """`answer: TYPE` or `answer: TYPE(OPTION, ...)`: the team's answer type as written.
+    `options` is None without parentheses and () for empty ones, so that the checker can
+    tell `choice` from `choice()`."""
+
+    key: Span
+    type: Name
+    options: tuple[Name | String, ...] | None
+    span: Span
+
+
+@attrs.frozen
 class OutputField:
     """`output: NAME` (one agent, vote=False) or `output: vote(NAME, ...)`."""
 
@@ -110,7 +122,7 @@ class OutputField:
 @attrs.frozen
 class Team:
     name: Name
-    items: tuple[GoalField | Agent | OutputField, ...]
+    items: tuple[GoalField | AnswerField | Agent | OutputField, ...]
     span: Span
     body: Span
 
@@ -132,6 +144,10 @@ class Team:
     @property
     def output(self) -> OutputField | None:
         return next((i for i in self.items if isinstance(i, OutputField)), None)
+
+    @property
+    def answer(self) -> AnswerField | None:
+        return next((i for i in self.items if isinstance(i, AnswerField)), None)
 
     def agent(self, name: str) -> Agent | None:
         """The first agent of that name (the checker reports any later duplicate)."""
@@ -192,6 +208,8 @@ class Module:
                 for node in item.items:
                     if isinstance(node, GoalField):
                         yield node.value
+                    elif isinstance(node, AnswerField):
+                        yield from (o for o in node.options or () if isinstance(o, String))
                     elif isinstance(node, Agent):
                         yield from (f.value for f in node.fields if isinstance(f, DutyField))
 

@@ -39,6 +39,10 @@ CODES = {
     "E0305": "unknown team",
     "E0401": "dependency cycle",
     "E0402": "several sinks and no output",
+    "E0501": "unknown answer type",
+    "E0502": "answer type with options it does not take, or without the options it needs",
+    "E0503": "invalid answer option",
+    "E0504": "duplicate answer option",
     "E0901": "file too large",
     "E0902": "too many agents",
     "E0903": "string too long",
@@ -46,6 +50,7 @@ CODES = {
     "E0905": "name too long",
     "W0301": "local role shadows a standard role",
     "W0401": "agent cannot reach the output",
+    "W0501": "vote over answers that are free text or code",
     "N0301": "unused local role",
 }
 

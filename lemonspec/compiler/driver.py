@@ -1,6 +1,7 @@
 """The compiler driver: runs the phases and passes in their fixed order.
 
-    size and encoding -> parse -> limits -> imports -> names -> references -> graph -> lower
+    size and encoding -> parse -> limits -> imports -> names -> references -> graph -> answers
+    -> lower
 
 A pass runs only when every pass it depends on reported no error, so each diagnostic is a
 real problem and never the echo of an earlier one; all others are reported in one run.
@@ -15,7 +16,7 @@ import os
 import attrs
 
 from lemonspec.compiler import ast
-from lemonspec.compiler.checks import graph, imports, limits, names, references
+from lemonspec.compiler.checks import answers, graph, imports, limits, names, references
 from lemonspec.compiler.diagnostics import CompileError, Diagnostic, did_you_mean, error, sort_key
 from lemonspec.compiler.files import file_source, source_of
 from lemonspec.compiler.ir import TeamIR
@@ -29,7 +30,7 @@ __all__ = ["DEFAULT_LEVELS", "CheckResult", "Limits", "check_file", "check_text"
            "compile_file", "compile_text"]
 
 DEFAULT_LIMITS = Limits()
-PASSES = {"names": names, "references": references, "graph": graph}
+PASSES = {"names": names, "references": references, "graph": graph, "answers": answers}
 
 
 @attrs.frozen

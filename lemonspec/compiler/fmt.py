@@ -137,6 +137,9 @@ class _Printer:
         if isinstance(item, ast.GoalField):
             self.lines.append(f"{INDENT}goal: {encode(item.value.value, INDENT * 2)}")
             self._trailing(item.span.end_line)
+        elif isinstance(item, ast.AnswerField):
+            self.lines.append(f"{INDENT}answer: {_answer_type(item)}")
+            self._trailing(item.span.end_line)
         elif isinstance(item, ast.OutputField):
             names = ", ".join(n.text for n in item.agents)
             self.lines.append(f"{INDENT}output: {f'vote({names})' if item.vote else names}")
@@ -190,3 +193,11 @@ def _field(field: ast.AgentField) -> str:
     if isinstance(field, ast.CapacityField):
         return f"capacity: {field.level.text}"
     return "after: " + ", ".join(n.text for n in field.agents)
+
+
+def _answer_type(field: ast.AnswerField) -> str:
+    if field.options is None:
+        return field.type.text
+    options = ", ".join(o.text if isinstance(o, ast.Name) else encode_short(o.value)
+                        for o in field.options)
+    return f"{field.type.text}({options})"

@@ -3,7 +3,11 @@
 Frozen, JSON-serializable and versioned. Agents come in a topological order with their
 parallel stage; each carries resolved instructions and a content hash that also covers the
 hashes of the agents it depends on, so a node's hash changes exactly when its own spec or
-anything upstream of it changes (the runtime's node cache keys on it).
+anything upstream of it changes (the runtime's node cache keys on it). A declared answer
+type is part of every agent's hash, since the runtime tells every agent its format.
+
+Version 2 added `answer`, the team's declared answer type (null when the spec declares
+none). Proved by tests/compiler/test_ir.py.
 """
 
 from __future__ import annotations
@@ -13,8 +17,40 @@ from pathlib import Path
 
 import attrs
 
-IR_VERSION = 1
+IR_VERSION = 2
 SCHEMA_FILE = "ir.schema.json"
+
+
+# The answer types of the language, and whether each takes a list of options.
+ANSWER_TYPES = {"number": False, "choice": True, "label": True, "code": False, "text": False}
+
+
+@attrs.frozen
+class AnswerType:
+    """What kind of answer a team gives: a number, a letter of `options` (choice), one of
+    the `options` labels (label), code, or free text. runtime/answers.py reads and votes
+    on answers by it."""
+
+    kind: str
+    options: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        """As a spec writes it: `number`, `choice(A, B)`, `label("yes", "no")`."""
+        if self.kind == "choice":
+            return f"choice({', '.join(self.options)})"
+        if self.kind == "label":
+            return f"label({', '.join(json.dumps(o, ensure_ascii=False) for o in self.options)})"
+        return self.kind
+
+    def to_json(self) -> dict:
+        return {"type": self.kind, "options": list(self.options)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> AnswerType:
+        return cls(data["type"], tuple(data["options"]))
+
+
+TEXT = AnswerType("text")  # a team's answer type when neither the spec nor the task says
 
 
 @attrs.frozen
@@ -52,6 +88,7 @@ class TeamIR:
     capacity_levels: tuple[str, ...]
     agents: tuple[AgentNode, ...]
     output: OutputRule
+    answer: AnswerType | None = None  # as declared; None: the task (or text) decides
     ir_version: int = IR_VERSION
 
     @property
@@ -78,6 +115,7 @@ class TeamIR:
             "agents": [a.to_json() for a in self.agents],
             "stages": [list(s) for s in self.stages],
             "output": self.output.to_json(),
+            "answer": None if self.answer is None else self.answer.to_json(),
         }
 
     def dumps(self) -> str:
@@ -91,21 +129,24 @@ class TeamIR:
             AgentNode(**{**a, "after": tuple(a["after"])}) for a in data["agents"]
         )
         output = OutputRule(data["output"]["kind"], tuple(data["output"]["agents"]))
+        answer = None if data["answer"] is None else AnswerType.from_json(data["answer"])
         return cls(data["team"], data["goal"], data["source"], tuple(data["capacity_levels"]),
-                   agents, output)
+                   agents, output, answer)
 
 
 def node_hash(name: str, role: str, instructions: str, capacity: str,
-              after: list[tuple[str, str, str]]) -> str:
+              after: list[tuple[str, str, str]], answer: AnswerType | None = None) -> str:
     """Content hash of one agent: its own spec plus (name, role, hash) of each dependency,
-    in `after` order, since that is exactly what its messages are built from."""
+    in `after` order, and the team's declared answer type, since that is exactly what its
+    messages are built from. Without a declared type the payload is what it was before
+    types existed, so those hashes (and node caches) are unchanged."""
     import hashlib  # lowering only: not on `lemonc check`'s start-up path
 
-    payload = json.dumps(
-        {"name": name, "role": role, "instructions": instructions, "capacity": capacity,
-         "after": after},
-        sort_keys=True, ensure_ascii=False,
-    )
+    content: dict[str, object] = {"name": name, "role": role, "instructions": instructions,
+                                  "capacity": capacity, "after": after}
+    if answer is not None:
+        content["answer"] = answer.to_json()
+    payload = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 
 

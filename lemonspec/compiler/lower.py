@@ -6,7 +6,7 @@ import graphlib
 
 from lemonspec.compiler import ast
 from lemonspec.compiler.checks.graph import dependencies, sinks
-from lemonspec.compiler.ir import AgentNode, OutputRule, TeamIR, node_hash
+from lemonspec.compiler.ir import AgentNode, AnswerType, OutputRule, TeamIR, node_hash
 from lemonspec.compiler.unit import Unit
 
 
@@ -29,9 +29,10 @@ def lower_team(unit: Unit, team: ast.Team) -> TeamIR:
     stage = _stages(graph)
     declared = {a.name.text: i for i, a in enumerate(team.agents)}
     order = sorted(graph, key=lambda n: (stage[n], declared[n]))
+    answer = answer_type(team.answer)
     nodes: dict[str, AgentNode] = {}
     for name in order:
-        nodes[name] = _node(unit, team.agent(name), stage[name], nodes)
+        nodes[name] = _node(unit, team.agent(name), stage[name], nodes, answer)
     return TeamIR(
         team=team.name.text,
         goal=team.goal.value.value if team.goal else None,
@@ -39,10 +40,20 @@ def lower_team(unit: Unit, team: ast.Team) -> TeamIR:
         capacity_levels=tuple(unit.levels),
         agents=tuple(nodes[n] for n in order),
         output=_output_rule(team, graph),
+        answer=answer,
     )
 
 
-def _node(unit: Unit, agent: ast.Agent, stage: int, done: dict[str, AgentNode]) -> AgentNode:
+def answer_type(field: ast.AnswerField | None) -> AnswerType | None:
+    """The declared answer type (checked: a known type with valid options), or None."""
+    if field is None:
+        return None
+    options = tuple(o.text if isinstance(o, ast.Name) else o.value for o in field.options or ())
+    return AnswerType(field.type.text, options)
+
+
+def _node(unit: Unit, agent: ast.Agent, stage: int, done: dict[str, AgentNode],
+          answer: AnswerType | None) -> AgentNode:
     role = unit.roles[agent.base_role.text]
     duty = agent.duty.value.value if agent.duty else None
     text = instructions(role.description, duty)
@@ -52,7 +63,7 @@ def _node(unit: Unit, agent: ast.Agent, stage: int, done: dict[str, AgentNode]) 
     return AgentNode(
         name=agent.name.text, role=role.name, role_description=role.description, duty=duty,
         instructions=text, capacity=capacity, after=after, stage=stage,
-        hash=node_hash(agent.name.text, role.name, text, capacity, upstream),
+        hash=node_hash(agent.name.text, role.name, text, capacity, upstream, answer),
     )
 
 

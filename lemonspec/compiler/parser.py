@@ -20,7 +20,7 @@ from lemonspec.compiler.strings import bad_escapes, decode
 from lemonspec.grammar import LARK_OPTIONS, parsing_grammar_text
 
 AGENT_FIELDS = ("duty", "capacity", "after")
-TEAM_ITEMS = ("agent", "goal", "output")
+TEAM_ITEMS = ("agent", "goal", "answer", "output")
 
 # Terminals as a user reads them in "expected ..." lists.
 _WORDS = {
@@ -172,6 +172,18 @@ class _ToAst:
     def goal_field(self, span, children):
         return ast.GoalField(self._key(span, "goal"), children[0], span)
 
+    def answer_field(self, span, children):
+        return ast.AnswerField(self._key(span, "answer"), *children[0], span)
+
+    def answer_type(self, span, children):
+        name = self._name(children[0])
+        # `choice` and `choice()` give the same children: the closing parenthesis tells.
+        return name, None if span.end == name.span.end else tuple(children[1:])
+
+    def answer_option(self, span, children):
+        token = children[0]
+        return self._name(token) if token.type == "NAME" else self._string(token)
+
     def output_field(self, span, children):
         rule = children[0]
         if isinstance(rule, tuple):
@@ -240,7 +252,7 @@ def _hint_for_token(token: Token, expected: set[str]) -> str | None:
         return (guess + " " if guess else "") + "an agent's fields are duty, capacity and after"
     if token.type == "NAME" and {"AGENT", "GOAL", "OUTPUT"} <= expected:
         guess = _glued_keyword(value, TEAM_ITEMS) or did_you_mean(value, TEAM_ITEMS)
-        return (guess + " " if guess else "") + "a team holds agent, goal and output items"
+        return (guess + " " if guess else "") + "a team holds agent, goal, answer and output items"
     if token.type == "NAME" and "COLON" in expected:
         return "write `agent NAME: BASEROLE { ... }`"
     return None

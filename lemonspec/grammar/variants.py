@@ -183,11 +183,14 @@ def generation_grammar(
     definitions["NAME"] = f"NAME: /[A-Za-z_][A-Za-z0-9_]{{0,{rest}}}/ & ~/({reserved})/"
     definitions["STRING"] = (f"STRING: {GENERATED_STRING} & "
                              f"/.{{3,{bounds.max_string_chars + 2}}}/")
+    for unused in ("answer_field", "answer_type", "answer_option"):
+        definitions.pop(unused)  # the task gives the answer type, not the orchestrator
     if bind_agents:
         definitions.update(_bound_team(definitions, bounds))
         return _join(definitions)
     definitions["team_body"] = ('team_body: "{" _nl_item (goal_field _nl_blank)? agents '
                                 '_nl_blank output_field _nl_close0 "}"')
+    definitions.pop("_team_item")  # team_body above lists its items itself
     definitions["agent_body"] = _one_run_of_fields(definitions["agent_body"], "agent_body",
                                                    "agent_fields")
     definitions["agent_fields"] = _fields_rule("agent_fields", "after_field")

@@ -24,7 +24,15 @@ from lemonspec.errors import LemonspecError
 KEYWORDS = ("use", "role", "team", "agent", "goal", "duty", "capacity", "after", "output",
             "vote", "description")
 AGENT_FIELDS = ("duty", "capacity", "after")
-TEAM_ITEMS = ("agent", "goal", "output")
+TEAM_ITEMS = ("agent", "goal", "answer", "output")
+# The answer types with what each means (completion detail and hover).
+ANSWER_TYPES = {
+    "number": "a number, read from 'Answer: <number>' and compared numerically",
+    "choice": "a letter among those listed, e.g. choice(A, B, C, D)",
+    "label": 'one of the given labels, ignoring case, e.g. label("yes", "no")',
+    "code": "Python code, read from its last ```python block",
+    "text": "free text: the whole output (a vote over it warns)",
+}
 TOP_ITEMS = ("use", "role", "team")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -125,6 +133,9 @@ def hover(result: CheckResult, offset: int, profile=None) -> str | None:
     """Markdown for the symbol at `offset`: a base role's description and origin; an agent's
     role, capacity with the model `profile` maps it to, and its upstream agents."""
     module = result.module
+    answer = _answer_type_at(module, offset) if module else None
+    if answer is not None:
+        return f"**answer {answer}**: {ANSWER_TYPES[answer]}"
     symbol = symbol_at(module, offset) if module else None
     if symbol is None:
         return None
@@ -139,6 +150,16 @@ def hover(result: CheckResult, offset: int, profile=None) -> str | None:
     if symbol.kind == "level":
         return f"**capacity {symbol.text}**" + _model_line(symbol.text, profile)
     return f"**use** `{symbol.text}` → `{_use_target(result.path, symbol.text)}`"
+
+
+def _answer_type_at(module: ast.Module, offset: int) -> str | None:
+    """The known answer type whose name holds `offset`, if any."""
+    for team in module.teams:
+        field = team.answer
+        if (field is not None and field.type.text in ANSWER_TYPES
+                and field.type.span.start <= offset <= field.type.span.end):
+            return field.type.text
+    return None
 
 
 def _agent_hover(result, team: ast.Team, agent: ast.Agent, profile) -> str:
@@ -297,6 +318,8 @@ def completions(text: str, offset: int, roles: dict[str, RoleDef],
         return [Completion(name, "agent", "agent declared earlier") for name in agents]
     if expecting == "level":
         return [Completion(level, "level", "capacity level") for level in levels]
+    if expecting == "answer":
+        return [Completion(name, "keyword", detail) for name, detail in ANSWER_TYPES.items()]
     if expecting == "item":
         names = {"top": TOP_ITEMS, "team": TEAM_ITEMS, "agent": AGENT_FIELDS,
                  "role": ("description",)}[where]
@@ -343,7 +366,8 @@ def _context(prefix: str):
             if len(stack) > 1:
                 stack.pop()
             fields = []
-        elif word in KEYWORDS and i + 1 < len(words) and words[i + 1] == ":":
+        elif (word in KEYWORDS or word == "answer") and i + 1 < len(words) \
+                and words[i + 1] == ":":
             fields.append(word)
     return stack[-1], _earlier(agents, words), fields, _expecting(words, stack[-1])
 
@@ -374,6 +398,8 @@ def _expecting(words: list[str], where: str) -> str | None:
         return "role"
     if last == ":" and before == "capacity":
         return "level"
+    if last == ":" and before == "answer" and where == "team":
+        return "answer"
     if (last == ":" and before in ("after", "output")) or (last == "(" and before == "vote"):
         return "agent"
     if last == ",":

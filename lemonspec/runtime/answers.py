@@ -9,6 +9,11 @@ run, in a benchmark and in training is the same answer, judged the same way.
     answer = extract("so 3/4 of it. Answer: 3/4")   # "0.75"
     is_correct("number", answer, "0.75")      # True
 
+A team's answer type (`answer: number | choice(A, ...) | label("...", ...) | code | text`,
+compiler/ir.py's AnswerType; else its task's; else text: `team_answer_type`) picks the
+extractor (`answer_type_extractor`) and what every agent is told about writing an answer
+(`answer_format`, added by runtime/messages.py). docs/LANGUAGE.md lists what each reads.
+
 Extraction prefers what the model marked as its answer ("Answer: 42", "#### 42",
 "the answer is (B)", \\boxed{42}) over anything else it wrote, and only then falls back to
 weaker evidence (the last number; a letter alone on a line; the text of one option).
@@ -20,10 +25,14 @@ tests/runtime/test_answers.py.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
+
+from lemonspec.compiler.ir import TEXT, AnswerType
+from lemonspec.errors import LemonspecError
 
 Extractor = Callable[[str], "str | None"]
 LETTERS = "ABCDE"  # choice letters (MMLU uses A-D, AQuA A-E)
@@ -123,38 +132,54 @@ def _to_decimal(match: re.Match) -> Decimal | None:
     return -value if match["sign"] or match["sign2"] else value
 
 
-# ---- choice letters (MMLU A-D, AQuA A-E) ----
-
-_LETTER = r"(?:\(\s*(?P<paren>[A-Ea-e])\s*\)|(?P<bare>[A-E])(?![\w']))"
-_MARKED_LETTER = re.compile(
-    r"(?i:\b(?:answer|option|choice)\b\s*(?:is|was|would be|will be|should be|=|:)\s*"
-    r"(?:option|choice)?)\s*:?\s*" + _LETTER
-    + r"|\\boxed\s*\{\s*(?:\\text\{)?(?P<boxed>[A-E])\}|####\s*\(?(?P<hashes>[A-E])\b"
-)
-_LONE_LETTER = re.compile(r"^\W*" + _LETTER + r"\W*$")
-_LEADING_LETTER = re.compile(r"^\W*" + _LETTER + r"(?:\s*[).:\]]|\s+-)")
-_LINE_START_LETTER = re.compile(r"(?m)^[^\w(]*(?P<bare>[A-E])\s*[).:]")
-_PAREN_LETTER = re.compile(r"\(\s*(?P<paren>[A-E])\s*\)")
-_NAMED_LETTER = re.compile(
-    r"(?i:\b(?:option|choice|pick|choose|select|go with)\s+)(?P<bare>[A-E])\b")
+# ---- choice letters (MMLU A-D, AQuA A-E, or a team's `choice(...)`) ----
 
 
-def extract_choice(text: str, options: Sequence[str] | None = None) -> str | None:
+@functools.cache
+def _choice_patterns(letters: str) -> dict[str, re.Pattern]:
+    """The letter patterns for a set of letters, always A-E included (so a letter outside
+    a team's choices is still read as a letter, then refused): a team that declares
+    choice(A, ..., H) reads "H" as a choice."""
+    cls = f"[{letters}]"
+    lower = f"[{letters.lower()}]"
+    letter = rf"(?:\(\s*(?P<paren>{cls[:-1]}{lower[1:]})\s*\)|(?P<bare>{cls})(?![\w']))"
+    return {
+        "marked": re.compile(
+            r"(?i:\b(?:answer|option|choice)\b\s*(?:is|was|would be|will be|should be|=|:)\s*"
+            r"(?:option|choice)?)\s*:?\s*" + letter
+            + rf"|\\boxed\s*\{{\s*(?:\\text\{{)?(?P<boxed>{cls})\}}"
+            + rf"|####\s*\(?(?P<hashes>{cls})\b"),
+        "lone": re.compile(r"^\W*" + letter + r"\W*$"),
+        "leading": re.compile(r"^\W*" + letter + r"(?:\s*[).:\]]|\s+-)"),
+        "line_start": re.compile(rf"(?m)^[^\w(]*(?P<bare>{cls})\s*[).:]"),
+        "paren": re.compile(rf"\(\s*(?P<paren>{cls})\s*\)"),
+        "named": re.compile(
+            r"(?i:\b(?:option|choice|pick|choose|select|go with)\s+)" + rf"(?P<bare>{cls})\b"),
+    }
+
+
+def extract_choice(text: str, options: Sequence[str] | None = None,
+                   letters: Sequence[str] | None = None) -> str | None:
     """The option letter a model chose, or None.
 
+    `letters` are the letters that can be chosen (a team's `choice(A, B, C, D)`; by
+    default A-E, or as many as there are `options`, the options' texts in letter order).
     In order: an explicit marker ("the answer is B", "Answer: (B)", \\boxed{B}); an output
     that is just a letter ("B", "(B)"); an output that is exactly one option's text; one that
     starts with a letter ("B) 21", judged on the whole text, then its last and first line);
     the text of exactly one option inside the output; a parenthesized letter or one that
     opens a line; "option B". A lone "A" inside prose is an article, not a choice.
     """
-    letters = LETTERS[: len(options)] if options else LETTERS
+    if letters is None:
+        letters = LETTERS[: len(options)] if options else LETTERS
+    letters = "".join(letters)
+    patterns = _choice_patterns("".join(sorted(set(letters) | set(LETTERS))))
     text = _unbold(text).strip()
     texts = [_normal(option) for option in options or ()]
     finders = (_marked_letter, _lone_letter, _option_equal, _leading_letter, _option_inside,
                _loose_letter)
     for find in finders:
-        letter = find(text, texts)
+        letter = find(text, texts, patterns)
         if letter is not None and letter in letters:
             return letter
     return None
@@ -164,31 +189,31 @@ def _letter(match: re.Match) -> str:
     return next(value for value in match.groupdict().values() if value).upper()
 
 
-def _marked_letter(text: str, texts: list[str]) -> str | None:
-    matches = list(_MARKED_LETTER.finditer(text))
+def _marked_letter(text: str, texts: list[str], patterns) -> str | None:
+    matches = list(patterns["marked"].finditer(text))
     return _letter(matches[-1]) if matches else None
 
 
-def _lone_letter(text: str, texts: list[str]) -> str | None:
-    match = _LONE_LETTER.match(text)
+def _lone_letter(text: str, texts: list[str], patterns) -> str | None:
+    match = patterns["lone"].match(text)
     return _letter(match) if match else None
 
 
-def _leading_letter(text: str, texts: list[str]) -> str | None:
+def _leading_letter(text: str, texts: list[str], patterns) -> str | None:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for candidate in (text, *(lines[-1:] + lines[:1])):
-        match = _LONE_LETTER.match(candidate) or _LEADING_LETTER.match(candidate)
+        match = patterns["lone"].match(candidate) or patterns["leading"].match(candidate)
         if match:
             return _letter(match)
     return None
 
 
-def _option_equal(text: str, texts: list[str]) -> str | None:
+def _option_equal(text: str, texts: list[str], patterns) -> str | None:
     whole = _normal(text)
     return LETTERS[texts.index(whole)] if whole and texts.count(whole) == 1 else None
 
 
-def _option_inside(text: str, texts: list[str]) -> str | None:
+def _option_inside(text: str, texts: list[str], patterns) -> str | None:
     """The one option whose text the output quotes (its last line first, then all of it)."""
     lines = [line for line in text.splitlines() if line.strip()]
     for haystack in [_normal(lines[-1]), _normal(text)] if lines else []:
@@ -212,9 +237,9 @@ def _normal(text: str) -> str:
     return " ".join(_unbold(text).lower().split()).rstrip(".").strip()
 
 
-def _loose_letter(text: str, texts: list[str]) -> str | None:
-    for pattern in (_PAREN_LETTER, _LINE_START_LETTER, _NAMED_LETTER):
-        matches = list(pattern.finditer(text))
+def _loose_letter(text: str, texts: list[str], patterns) -> str | None:
+    for name in ("paren", "line_start", "named"):
+        matches = list(patterns[name].finditer(text))
         if matches:
             return _letter(matches[-1])
     return None
@@ -270,6 +295,121 @@ def _same_text(answer: str, gold: str) -> bool:
     return " ".join(answer.casefold().split()) == " ".join(gold.casefold().split())
 
 
+# ---- labels (a team's `label("yes", "no", ...)`) ----
+
+
+def extract_label(text: str, labels: Sequence[str]) -> str | None:
+    """The label a model gave, spelled as declared, or None. Labels match ignoring case,
+    runs of spaces, bold, quotes and a final period.
+
+    In order: what follows the last "Answer:" / "the answer is" on its line, when it is a
+    label or holds exactly one; the whole output, when it is a label; its last line, when
+    it holds exactly one label; the whole output, when exactly one label occurs in it.
+    Two labels in one place ("yes or no") are no answer.
+    """
+    marked = [m.group(1) for m in _MARKED_LINE.finditer(text) if m.group(1).strip()]
+    lines = [line for line in text.splitlines() if line.strip()]
+    places = [*marked[-1:], text, *lines[-1:], text]
+    for index, place in enumerate(places):
+        whole = _label_equal(place, labels)
+        if whole is not None:
+            return whole
+        if index == len(marked[-1:]):  # the whole output counts only when it is a label
+            continue
+        found = [label for label in labels if _says(place, label)]
+        # "no change" also says "no": keep only labels not inside another one found.
+        found = [label for label in found
+                 if not any(other != label and _says(other, label) for other in found)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _label_key(text: str) -> str:
+    text = _unbold(text).strip().strip("\"'`").strip().removesuffix(".").strip()
+    return " ".join(text.casefold().split())
+
+
+def _label_equal(text: str, labels: Sequence[str]) -> str | None:
+    key = _label_key(text)
+    return next((label for label in labels if _label_key(label) == key), None)
+
+
+def _says(text: str, label: str) -> bool:
+    """Whether the label occurs in the text as words of their own."""
+    words = r"\s+".join(re.escape(word) for word in _label_key(label).split())
+    return bool(words) and re.search(rf"(?<![\w-]){words}(?![\w-])",
+                                     _unbold(text).casefold()) is not None
+
+
+# ---- answer types: what a team declares (`answer: ...`) or a task's gold answers are ----
+
+
+def answer_type_extractor(answer: AnswerType, *, options: Sequence[str] | None = None,
+                          entry_point: str | None = None) -> Extractor:
+    """How an output becomes an answer of the team's type, in the canonical text a vote
+    compares: number -> "0.75", choice -> one of its letters, label -> the label as
+    declared, code -> the code block, text -> the stripped output. `options` are a choice
+    item's option texts (in letter order), `entry_point` a code item's function."""
+    if answer.kind == "choice":
+        letters = answer.options or None
+        return lambda text: extract_choice(text, options, letters)
+    if answer.kind == "label":
+        return lambda text: extract_label(text, answer.options)
+    return extractor(answer.kind, options=options, entry_point=entry_point)
+
+
+def answer_format(answer: AnswerType) -> str | None:
+    """What every agent of a team with this answer type is told about writing an answer
+    (the form its extractor reads first); None for free text, which is read as written."""
+    if answer.kind == "number":
+        return "When you give an answer, end with a line of the form 'Answer: <number>'."
+    if answer.kind == "choice":
+        letters = ", ".join(answer.options or LETTERS)
+        return ("When you give an answer, end with a line of the form 'Answer: <letter>', "
+                f"the letter being one of {letters}.")
+    if answer.kind == "label":
+        labels = ", ".join(f'"{label}"' for label in answer.options)
+        return ("When you give an answer, end with a line of the form 'Answer: <label>', "
+                f"the label being one of {labels}.")
+    if answer.kind == "code":
+        return "When you give an answer, give the complete code in one ```python code block."
+    return None
+
+
+# Which task answers (a benchmark's scorer: number, choice, code, exact) a declared type
+# can give: exact free-text golds are compared as text, so text and labels fit them.
+_FITS = {"number": {"number"}, "choice": {"choice"}, "code": {"code"},
+         "label": {"exact"}, "text": {"exact"}}
+
+
+class AnswerTypeConflict(LemonspecError):
+    """A team declares an answer type its task's gold answers are not."""
+
+
+def team_answer_type(declared: AnswerType | None, task: AnswerType | str | None,
+                     *, team: str = "the team", task_name: str = "the task") -> AnswerType:
+    """The answer type a run uses: the team's declared type; else the task's (a data set's
+    scorer: number, choice, code; exact reads as text); else free text. A declared type
+    the task's answers cannot be raises AnswerTypeConflict, naming the way out."""
+    task_type = AnswerType(task) if isinstance(task, str) else task
+    if declared is None:
+        if task_type is None or task_type.kind == "exact":
+            return TEXT
+        return task_type
+    if task_type is not None and task_type.kind != declared.kind \
+            and task_type.kind not in _FITS[declared.kind]:
+        raise AnswerTypeConflict(
+            f"{team} declares `answer: {declared}` but {task_name}'s answers are "
+            f"{_spelled(task_type)}: declare `answer: {_spelled(task_type)}` or remove the "
+            "`answer` item to take the task's type")
+    return declared
+
+
+def _spelled(answer: AnswerType) -> str:
+    return "text" if answer.kind == "exact" else str(answer)
+
+
 # ---- the judge's entry points ----
 
 
@@ -300,7 +440,7 @@ def is_correct(kind: str, answer: str | None, gold: str) -> bool:
         return value is not None and numbers_match(value, gold)
     if kind == "choice":
         return answer.strip().upper() == gold.strip().upper()
-    if kind in ("exact", "text"):
+    if kind in ("exact", "text", "label"):
         return _same_text(answer, gold)
     raise ValueError(f"answers of kind {kind!r} are not judged by comparison")
 

@@ -33,8 +33,8 @@ from lemonspec.errors import fail as _fail
 @click.option("--cache", type=click.Path(dir_okay=False),
               help="A node cache file (sqlite) to reuse and fill.")
 @click.option("--extractor", type=click.Choice(["text", "number", "choice", "code", "exact"]),
-              default="text", show_default=True,
-              help="How answers are read for the output (the judge of lemonc bench).")
+              help="How answers are read, for a team that declares no `answer:` type (the "
+                   "judge of lemonc bench). Default: the team's answer type, else text.")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Model calls in flight at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
 def run(file, team, task_input, input_file, profile, model, trace, replay, cache, extractor,
@@ -56,9 +56,12 @@ def run(file, team, task_input, input_file, profile, model, trace, replay, cache
         if recorded is not None:
             recorded.check_input(text)
         ir = _compile(file, team, chosen)
+        if extractor is not None and ir.answer is not None and extractor != ir.answer.kind:
+            _fail(f"team '{ir.team}' declares `answer: {ir.answer}`, which reads its answers; "
+                  f"drop --extractor {extractor}", EXIT_USAGE)
         options = {"profile": chosen, "trace": trace, "replay": recorded,
-                   "extractor": extractor, "concurrency": concurrency,
-                   "cache": SqliteCache(cache) if cache else None}
+                   "answer": extractor, "extractor": extractor if ir.answer is None else None,
+                   "concurrency": concurrency, "cache": SqliteCache(cache) if cache else None}
         result = _run_with_progress(ir, text, options, live=not as_json)
     except (ProfileError, TraceError, CacheError) as exc:  # ModelSetupError is a ProfileError
         _fail(str(exc), EXIT_USAGE)

@@ -16,9 +16,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from lemonspec.compiler.ir import AgentNode, TeamIR
+from lemonspec.compiler.ir import AgentNode, AnswerType, TeamIR
 from lemonspec.runtime import telemetry
-from lemonspec.runtime.answers import Extractor, get_extractor, majority
+from lemonspec.runtime.answers import (
+    Extractor,
+    answer_type_extractor,
+    get_extractor,
+    majority,
+    team_answer_type,
+)
 from lemonspec.runtime.cache import CachedAnswer, NodeCache, cache_key
 from lemonspec.runtime.messages import build_messages, roles
 from lemonspec.runtime.preflight import check_models
@@ -38,7 +44,8 @@ async def run_team(
     trace: str | Path | TraceWriter | None = None,
     concurrency: int | None = None,
     limiter: asyncio.Semaphore | None = None,
-    extractor: str | Extractor = "text",
+    answer: AnswerType | str | None = None,
+    extractor: str | Extractor | None = None,
     sample: int = 0,
     replay: RecordedRun | str | Path | None = None,
     listeners: Iterable[Listener] = (),
@@ -50,8 +57,14 @@ async def run_team(
     trace: a JSONL path (appended to) or a TraceWriter.
     concurrency / limiter: a bound on model calls in flight, for this run (default: the
         profile's) or shared by several runs (pass the same asyncio.Semaphore).
-    extractor: turns outputs into answers for the output rule ("number", "choice", "code",
-        "text" or a callable).
+    answer: the task's answer type (an AnswerType, or a benchmark scorer's name: "number",
+        "choice", "code", "exact"), used when the team declares none; the team's type
+        (runtime/answers.py's `team_answer_type`; text when neither says) tells every agent
+        how to write an answer and reads the answers. A declared type the task's answers
+        cannot be raises AnswerTypeConflict before any agent runs.
+    extractor: reads outputs into answers for the output rule instead of the team's type
+        ("number", "choice", "code", "exact", "text" or a callable; a benchmark item's own,
+        which knows its option texts or entry point).
     sample: the sample index, part of the cache key so repeated samples are not collapsed.
     replay: a recorded trace to take every agent's output from, calling no model; its
         recorded input must be `task_input` (TraceError otherwise).
@@ -61,6 +74,8 @@ async def run_team(
     and its subclass ModelSetupError if a model cannot be called as configured (a missing
     package or key, an unknown provider).
     """
+    answer_type = team_answer_type(ir.answer, answer, team=f"team '{ir.team}'")
+    read = answer_type_extractor(answer_type) if extractor is None else get_extractor(extractor)
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     check_capacities(ir, profile)
     if isinstance(replay, (str, Path)):
@@ -72,7 +87,7 @@ async def run_team(
     writer = trace if isinstance(trace, TraceWriter) or trace is None else TraceWriter(trace)
     spans = telemetry.span_listener(ir, profile)  # None unless OpenTelemetry is configured
     listeners = [*listeners, *([writer] if writer else []), *([spans] if spans else [])]
-    run = _TeamRun(ir, task_input, profile, cache, get_extractor(extractor), sample, replay,
+    run = _TeamRun(ir, task_input, profile, cache, answer_type, read, sample, replay,
                    listeners, limiter or asyncio.Semaphore(concurrency or profile.concurrency))
     try:
         return await run.execute()
@@ -106,9 +121,11 @@ def check_capacities(ir: TeamIR, profile: Profile) -> None:
 
 class _TeamRun:
     def __init__(self, ir: TeamIR, task_input: str, profile: Profile, cache: NodeCache | None,
-                 extractor: Extractor, sample: int, replay: RecordedRun | None,
-                 listeners: list[Listener], limiter: asyncio.Semaphore) -> None:
+                 answer: AnswerType, extractor: Extractor, sample: int,
+                 replay: RecordedRun | None, listeners: list[Listener],
+                 limiter: asyncio.Semaphore) -> None:
         self.ir, self.task_input, self.profile, self.cache = ir, task_input, profile, cache
+        self.answer = answer
         self.extractor, self.sample, self.replay = extractor, sample, replay
         self.listeners, self.limiter = listeners, limiter
         self.run_id = uuid.uuid4().hex[:12]
@@ -190,7 +207,7 @@ class _TeamRun:
             return AgentResult(agent.name, agent.capacity, config.model, SKIPPED, error=reason,
                                started=self._now(), finished=self._now())
         outputs = {d: self.results[d].output for d in agent.after}
-        messages = build_messages(agent, self.task_input, outputs, self.roles)
+        messages = build_messages(agent, self.task_input, outputs, self.roles, self.answer)
         if self.replay is not None:
             return self._replayed(agent, config)
         key = None

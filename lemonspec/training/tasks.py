@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from lemonspec.compiler.ir import AnswerType
 from lemonspec.orchestrator.prompt import family_of, orchestrator_prompt
 from lemonspec.runtime.answers import Extractor
 from lemonspec.training.config import Config, ConfigError, DataConfig
@@ -23,11 +24,14 @@ class Task:
     input: str  # what every worker is given as the task
     extractor: str | Extractor  # the judge's extractor (runtime/answers.py) for its answers
     is_correct: Callable[[str | None], bool] = attrs.field(eq=False, repr=False)
+    # The type of its gold answers: a written team that declares none takes it, and its
+    # agents are told its format (runtime/answers.py's team_answer_type).
+    answer: AnswerType | None = None
 
 
 def benchmark_tasks(data: DataConfig) -> list[Task]:
     from lemonspec.benchmarks import load, score
-    from lemonspec.benchmarks.scoring import item_extractor
+    from lemonspec.benchmarks.scoring import item_answer_type, item_extractor
 
     family = data.family or family_of(data.dataset)  # = task_family
     tasks = []
@@ -37,7 +41,7 @@ def benchmark_tasks(data: DataConfig) -> list[Task]:
 
         # The benchmark's own extractor and scorer: the reward judges as `lemonc bench` does.
         tasks.append(Task(item.id, orchestrator_prompt(item.prompt, family=family), item.prompt,
-                          item_extractor(item), is_correct))
+                          item_extractor(item), is_correct, item_answer_type(item)))
     return unique_prompts(tasks)
 
 
@@ -55,7 +59,7 @@ def simulator_tasks(simulator, family: str = "math") -> list[Task]:
             return answer == gold
 
         tasks.append(Task(f"sim/{task.index}", orchestrator_prompt(task.text, family=family),
-                          task.text, "number", is_correct))
+                          task.text, "number", is_correct, AnswerType("number")))
     return unique_prompts(tasks)
 
 

@@ -35,7 +35,10 @@ def test_the_committed_spec_is_the_generated_one(dataset, name):
 @pytest.mark.parametrize(("dataset", "name"), CELLS)
 def test_every_baseline_checks_clean_and_compiles(dataset, name):
     path = baseline_path(ROOT, dataset, name)
-    assert check_file(path).diagnostics == ()
+    # Five code samples rarely agree to the character, so the paper's SC-CoT on HumanEval
+    # is mostly its first sample: the checker says so (W0501), and that is the truth.
+    expected = ["W0501"] if (dataset, name) == ("humaneval", "sc_cot") else []
+    assert [d.code for d in check_file(path).diagnostics] == expected
     ir = compile_file(path)
     assert ir.team == name
 

@@ -112,17 +112,58 @@ def test_bench_runs_a_fixed_team_on_the_users_file(tmp_path):
     assert "80.0 [37.6, 96.4]" in result.output
 
 
-def test_bench_with_the_exact_scorer(tmp_path):
+def _cot_answering(tmp_path, answer_type: str) -> Path:
+    """The GSM8K CoT baseline with another answer type (or none, for "")."""
+    spec = tmp_path / "cot.lemon"
+    line = f"    answer: {answer_type}\n" if answer_type else ""
+    spec.write_text(COT.read_text().replace("    answer: number\n", line))
+    return spec
+
+
+@pytest.mark.parametrize("answer_type", ["", "text"])
+def test_bench_with_the_exact_scorer(tmp_path, answer_type):
     model = ScriptedModel(f"user{next(_names)}",
                           lambda call: "Thinking...\nAnswer: paris." if "France" in call.user
                           else "Answer: Milan").model
     out = tmp_path / "capitals.jsonl"
-    result = bench(COT, "--dataset", DATA / "capitals.csv", "--scorer", "exact", "--model",
-                   model, "--out", out)
+    result = bench(_cot_answering(tmp_path, answer_type), "--dataset", DATA / "capitals.csv",
+                   "--scorer", "exact", "--model", model, "--out", out)
     assert result.exit_code == 0, result.output
     # by id: items run concurrently, so the file holds them in the order they finished
     correct = {i: r["correct"] for i, r in read_results(out).items.items()}
     assert correct == {"capitals/0": True, "capitals/1": False, "capitals/2": False}
+
+
+def test_bench_with_a_label_team_reads_and_judges_labels(tmp_path):
+    """A team declaring labels on exact-scored data: answers are read as labels (in any
+    case) and judged as text."""
+    data = tmp_path / "yn.jsonl"
+    rows = [{"question": "Is 4 even?", "answer": "yes"}, {"question": "Is 3 even?", "answer": "no"}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    fake = ScriptedModel(f"user{next(_names)}", lambda call: "Thinking... I'd say YES.")
+    model = fake.model
+    out = tmp_path / "yn_out.jsonl"
+    result = bench(_cot_answering(tmp_path, 'label("yes", "no")'), "--dataset", data,
+                   "--scorer", "exact", "--model", model, "--out", out)
+    assert result.exit_code == 0, result.output
+    records = read_results(out).items  # by item id, in the order the runs finished
+    assert {i: (r["answer"], r["correct"]) for i, r in records.items()} == {
+        "yn/0": ("yes", True), "yn/1": ("yes", False)}
+    told = "'Answer: <label>', the label being one of \"yes\", \"no\"."
+    assert fake.calls and all(told in call.messages[0]["content"] for call in fake.calls)
+
+
+def test_bench_refuses_a_declared_type_the_data_is_not(tmp_path):
+    """The number baseline on free-text golds: exit 2 before any item runs, naming both
+    types and the way out."""
+    model = ScriptedModel(f"user{next(_names)}", lambda call: "Answer: Paris").model
+    out = tmp_path / "capitals.jsonl"
+    result = bench(COT, "--dataset", DATA / "capitals.csv", "--scorer", "exact", "--model",
+                   model, "--out", out)
+    assert result.exit_code == 2
+    assert ("team 'cot' declares `answer: number` but capitals.csv's answers are text: "
+            "declare `answer: text` or remove the `answer` item") in result.output
+    assert not out.exists() or read_results(out).items == {}
 
 
 def test_bench_refuses_a_bad_field_with_exit_2(tmp_path):
@@ -140,3 +181,17 @@ def test_a_changed_file_is_another_run(tmp_path):
     data.write_text(json.dumps({"question": "1+1?", "answer": "3"}) + "\n")
     again = bench(COT, "--dataset", data, "--model", model, "--out", out)
     assert again.exit_code == 2 and "different run" in again.output
+
+
+def test_a_choice_list_that_misses_gold_letters_warns(tmp_path):
+    data = tmp_path / "quiz.jsonl"
+    rows = [{"question": "Pick one. A) x B) y", "answer": "B"},
+            {"question": "Pick one. A) x B) y C) z D) w E) v", "answer": "E"}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    spec = _cot_answering(tmp_path, "choice(A, B, C, D)")
+    model = ScriptedModel(f"user{next(_names)}", lambda call: "Answer: B").model
+    result = bench(spec, "--dataset", data, "--scorer", "choice", "--model", model,
+                   "--out", tmp_path / "quiz_out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert ("warning: team 'cot' declares `answer: choice(A, B, C, D)` but some gold answers "
+            "of quiz.jsonl are E, which it can never give") in result.output

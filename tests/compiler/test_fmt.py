@@ -88,3 +88,51 @@ def test_fmt_keeps_the_text_of_later_errors():
 
 def test_fmt_reads_bytes_and_drops_a_bom():
     assert format_text("\ufeffteam t {}".encode()) == "team t {}\n"
+
+
+ANSWERS = """team t {
+  answer :   choice( A,B ,
+     C)   # letters
+  agent a: MathSolver {}
+}
+team u { answer: label("yes","no\\t") agent a: MathSolver {} }
+team v { answer:number agent a: MathSolver {} }
+team w { answer: choice() agent a: MathSolver {} }
+"""
+
+
+def test_answer_types_get_the_canonical_layout_and_round_trip():
+    formatted = format_text(ANSWERS)
+    assert formatted == """team t {
+    answer: choice(A, B, C)  # letters
+
+    agent a: MathSolver {}
+}
+
+team u {
+    answer: label("yes", "no\\t")
+
+    agent a: MathSolver {}
+}
+
+team v {
+    answer: number
+
+    agent a: MathSolver {}
+}
+
+team w {
+    answer: choice()
+
+    agent a: MathSolver {}
+}
+"""
+    assert format_text(formatted) == formatted
+    from lemonspec.compiler.ast import strip_spans
+    from lemonspec.compiler.files import source_of
+    from lemonspec.compiler.parser import parse
+
+    def meaning(text):
+        return strip_spans(parse(source_of(text, "t.lemon", 10**6)[0])[0].items)
+
+    assert meaning(formatted) == meaning(ANSWERS)

@@ -67,3 +67,47 @@ def test_schema_rejects_a_malformed_ir(ir):
     data["agents"][0]["stage"] = -1
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, json_schema())
+
+
+def test_the_declared_answer_type_is_in_the_ir_and_its_json():
+    from lemonspec.compiler.ir import AnswerType
+
+    typed = compile_text(SPEC.replace("output: checker", 'answer: label("yes", "no")\n'
+                                      "    output: checker"))
+    assert typed.answer == AnswerType("label", ("yes", "no"))
+    assert str(typed.answer) == 'label("yes", "no")'
+    data = json.loads(typed.dumps())
+    assert data["ir_version"] == 2 and data["answer"] == {"type": "label",
+                                                          "options": ["yes", "no"]}
+    jsonschema.validate(data, json_schema())
+    assert TeamIR.from_json(data) == typed
+    assert compile_text(SPEC).answer is None and compile_text(SPEC).to_json()["answer"] is None
+
+
+def test_declaring_an_answer_type_changes_every_agents_hash(ir):
+    """Every agent is told the type's format, so every node's content changes with it."""
+    number = compile_text(SPEC.replace("output: checker", "answer: number output: checker"))
+    choice = compile_text(SPEC.replace("output: checker", "answer: choice(A, B) output: checker"))
+    fewer = compile_text(SPEC.replace("output: checker", "answer: choice(A) output: checker"))
+    for agent in ir.agents:
+        hashes = {t.agent(agent.name).hash for t in (ir, number, choice, fewer)}
+        assert len(hashes) == 4, agent.name
+    # Without a declaration the hash is what it was before answer types existed.
+    from lemonspec.compiler.ir import node_hash
+
+    analyst = ir.agent("analyst")
+    assert analyst.hash == node_hash("analyst", "MathAnalyst", analyst.instructions, "small", [])
+
+
+@pytest.mark.parametrize("answer", [
+    {"type": "choice", "options": []},
+    {"type": "choice", "options": ["a"]},
+    {"type": "number", "options": ["A"]},
+    {"type": "label", "options": ["x", "x"]},
+    {"type": "boolean", "options": []},
+])
+def test_schema_rejects_a_malformed_answer_type(ir, answer):
+    data = ir.to_json()
+    data["answer"] = answer
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, json_schema())

@@ -41,7 +41,7 @@ def test_agent_that_cannot_reach_the_output_is_a_warning():
 
 
 def test_vote_voters_and_their_ancestors_reach_the_output():
-    text = "team t { agent a: MathSolver {} agent b: MathSolver { after: a } agent c: MathSolver {} output: vote(b, c) }"
+    text = "team t { answer: number agent a: MathSolver {} agent b: MathSolver { after: a } agent c: MathSolver {} output: vote(b, c) }"
     assert diagnostics(text) == ()
 
 

@@ -14,7 +14,10 @@ HEAD = 'use "x.lemon"\nteam t {\n    agent a: MathSolver { capacity: small }\n  
 
 @pytest.mark.parametrize("before, expected", [
     ("", ["use", "role", "team"]),
-    ("team t {\n    ", ["agent", "goal", "output"]),
+    ("team t {\n    ", ["agent", "goal", "answer", "output"]),
+    ("team t {\n    answer: number\n    ", ["agent", "goal", "output"]),
+    ("team t {\n    answer: ", ["number", "choice", "label", "code", "text"]),
+    ("team t {\n    answer: cho", ["number", "choice", "label", "code", "text"]),
     ("role R {\n    ", ["description"]),
     (HEAD + "        ", ["duty", "capacity", "after"]),
     (HEAD + '        duty: "x"\n        ', ["capacity", "after"]),
@@ -48,3 +51,10 @@ def test_a_shift_maps_the_text_outside_an_edit(old, new):
         moved = shift.to_new(start, start + 1)
         if moved is not None:
             assert new[moved[0]:moved[1]] == old[start:start + 1]
+
+
+def test_hover_on_an_answer_type_says_what_it_reads():
+    text = 'team t {\n    answer: label("yes", "no")\n    agent a: MathSolver {}\n}\n'
+    hover = analysis.hover(check_text(text), text.index("label") + 2)
+    assert hover == '**answer label**: one of the given labels, ignoring case, e.g. label("yes", "no")'
+    assert analysis.hover(check_text(text), text.index('"yes"') + 1) is None

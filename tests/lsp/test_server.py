@@ -110,7 +110,8 @@ def test_diagnostics_follow_each_change_and_clear_when_fixed(run):
     assert list(clean) == [] and list(fixed) == []
     assert [(d.code, d.severity) for d in typo] == [("E0302", types.DiagnosticSeverity.Error)]
     assert "did you mean 'solver'?" in typo[0].message
-    assert (typo[0].range.start.line, typo[0].range.start.character) == (22, 24)
+    line = next(i for i, ln in enumerate(text.splitlines()) if "after: analyst, solver" in ln)
+    assert (typo[0].range.start.line, typo[0].range.start.character) == (line, 24) == (21, 24)
 
 
 def test_hover_shows_role_origin_and_agent_capacity_model_and_upstream(run):

@@ -54,7 +54,7 @@ TEAM = '''team t {
 
 def test_the_keywords_are_read_from_the_grammar():
     assert keywords() == {"use", "role", "team", "agent", "goal", "duty", "capacity", "after",
-                          "output", "vote", "description"}
+                          "output", "vote", "description", "answer"}
 
 
 @pytest.mark.parametrize("family", ["math", "mmlu", "code"])
@@ -238,3 +238,14 @@ def test_random_walks_end_within_max_bytes_as_formatted_teams(bounds, walks, bin
         check = check_spec(text)
         assert length <= scope.max_tokens() and check.parses and check.formatted, text
         assert check.ok or binding != "bound", (text, check.codes)
+
+
+def test_the_orchestrator_writes_no_answer_type_but_strict_specs_may_have_one():
+    """The task gives the answer type: the generation grammars leave `answer:` out, the
+    strict (formatted-spec) grammar keeps it."""
+    from lemonspec.grammar.variants import strict_grammar
+
+    assert "answer_field" in strict_grammar()
+    for bind in (True, False):
+        grammar = generation_grammar(bind_agents=bind)
+        assert "answer_field" not in grammar and "_team_item" not in grammar

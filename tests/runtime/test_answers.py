@@ -3,15 +3,21 @@ The benchmark-specific formats are tested in tests/benchmarks/test_bench_scoring
 
 import pytest
 
+from lemonspec.compiler.ir import TEXT, AnswerType
 from lemonspec.runtime import Fault, get_extractor, majority, run_team_sync
 from lemonspec.runtime.answers import (
+    AnswerTypeConflict,
+    answer_format,
+    answer_type_extractor,
     extract_choice,
     extract_code,
     extract_exact,
+    extract_label,
     extract_text,
     is_correct,
     judge_text,
     number_answer,
+    team_answer_type,
 )
 
 from .conftest import fake, profile_for, team
@@ -119,3 +125,94 @@ def test_vote_counts_only_the_agents_that_finished():
     assert not result.ok and len(result.failures) == 2
     survivor = next(a for a in result.agents if a.ok)
     assert result.answer == number_answer(survivor.output)
+
+
+# ---- answer types: declared by a team (`answer: ...`), or given by its task ----
+
+YES_NO = ("yes", "no", "not sure")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Yes.", "yes"),
+    ("I checked twice.\nAnswer: **NO**", "no"),
+    ("The answer is no, because the sum is odd.", "no"),
+    ("Hmm. Not sure", "not sure"),  # "not" is not "no"
+    ("yes or no, hard to say", None),  # two labels in one place: no answer
+    ("Answer: yes\nOn reflection. Answer: no", "no"),  # the last marker wins
+    ("nothing here", None),
+    ("  NOT   SURE  ", "not sure"),  # spelled as declared, whatever the case and spacing
+])
+def test_label_is_one_of_the_declared_labels(text, expected):
+    assert extract_label(text, YES_NO) == expected
+    assert answer_type_extractor(AnswerType("label", YES_NO))(text) == expected
+
+
+@pytest.mark.parametrize("letters, text, expected", [
+    (("A", "B", "C", "D", "E", "F", "G", "H"), "Answer: H", "H"),  # beyond A-E when declared
+    (("A", "B", "C", "D"), "Answer: E", None),  # a letter outside the choice is no answer
+    (("A", "B", "C", "D"), "Answer: E. On second thought (B)", "B"),
+    (("A", "B"), "the answer is (b)", "B"),
+])
+def test_choice_reads_only_the_declared_letters(letters, text, expected):
+    assert answer_type_extractor(AnswerType("choice", letters))(text) == expected
+
+
+@pytest.mark.parametrize("answer, extracts", [
+    (AnswerType("number"), {"Answer: 3/4": "0.75", "none": None}),
+    (AnswerType("code"), {"```python\nx = 1\n```": "x = 1"}),
+    (TEXT, {"  whole text \n": "whole text"}),
+])
+def test_each_type_reads_with_its_extractor(answer, extracts):
+    read = answer_type_extractor(answer)
+    assert {text: read(text) for text in extracts} == extracts
+
+
+def test_every_type_but_text_tells_the_agents_its_format():
+    assert answer_format(AnswerType("number")) == (
+        "When you give an answer, end with a line of the form 'Answer: <number>'.")
+    assert "one of A, B, C" in answer_format(AnswerType("choice", ("A", "B", "C")))
+    assert 'one of "yes", "no"' in answer_format(AnswerType("label", ("yes", "no")))
+    assert "```python" in answer_format(AnswerType("code"))
+    assert answer_format(TEXT) is None
+
+
+def test_the_declared_type_wins_else_the_tasks_else_text():
+    number = AnswerType("number")
+    assert team_answer_type(None, None) == TEXT
+    assert team_answer_type(None, "number") == number
+    assert team_answer_type(None, "exact") == TEXT  # short free text from a data file
+    assert team_answer_type(number, "number") == number
+    labels = AnswerType("label", ("yes", "no"))
+    assert team_answer_type(labels, "exact") == labels  # labels are judged as text
+    with pytest.raises(AnswerTypeConflict, match=(
+            r"team 't' declares `answer: text` but gsm8k's answers are number: declare "
+            r"`answer: number` or remove the `answer` item")) as caught:
+        team_answer_type(TEXT, number, team="team 't'", task_name="gsm8k")
+    assert caught.value.exit_code == 2
+
+
+LABEL_VOTE = VOTE.replace("team t {", 'team t {\n    answer: label("yes", "no")')
+
+
+def test_a_label_vote_counts_labels_in_any_spelling_and_tells_every_agent():
+    model = fake(lambda call: {"a": "Answer: YES", "b": "**yes**.", "c": "I say no"}[call.agent])
+    result = run_team_sync(team(LABEL_VOTE), "Q", profile=profile_for(model))
+    assert result.answer == "yes"  # two of three, although c is listed first
+    told = "the label being one of \"yes\", \"no\"."
+    assert len(model.calls) == 3 and all(call.system.endswith(told) for call in model.calls)
+
+
+def test_a_run_takes_the_tasks_type_and_refuses_a_conflict():
+    model = fake(lambda call: "so 3/4. Answer: 3/4")
+    result = run_team_sync(team(VOTE), "Q", profile=profile_for(model), answer="number")
+    assert result.answer == "0.75"
+    assert all("'Answer: <number>'" in call.system for call in model.calls)
+    with pytest.raises(AnswerTypeConflict):
+        run_team_sync(team(LABEL_VOTE), "Q", profile=profile_for(model), answer="number")
+    assert len(model.calls) == 3  # refused before any agent ran
+
+
+def test_a_label_inside_another_is_not_a_second_answer():
+    labels = ("no", "no change", "up")
+    assert extract_label("Prices will see no change.", labels) == "no change"
+    assert extract_label("no", labels) == "no"

@@ -12,6 +12,16 @@ from .conftest import EXAMPLES, fake, says_name
 GSM8K = str(EXAMPLES / "gsm8k.lemon")
 
 
+def _free_text_gsm8k(tmp_path) -> str:
+    """The GSM8K example without its `answer: number`: its answer is the checker's whole
+    text, for the tests of how the CLI prints text."""
+    spec = tmp_path / "gsm8k.lemon"
+    spec.write_text((EXAMPLES / "gsm8k.lemon").read_text().replace("    answer: number\n", ""))
+    (tmp_path / "roles").mkdir()
+    (tmp_path / "roles" / "math.lemon").write_text((EXAMPLES / "roles" / "math.lemon").read_text())
+    return str(spec)
+
+
 def _lemonc(*args):
     return CliRunner().invoke(main, ["run", *args])
 
@@ -20,7 +30,7 @@ def test_prints_the_answer_and_a_table_of_agents():
     model = fake(lambda call: f"{call.agent}: Answer: 5")
     result = _lemonc(GSM8K, "--input", "What is 2+3?", "--model", model.model)
     assert result.exit_code == 0, result.output
-    assert "answer: checker: Answer: 5" in result.output
+    assert "answer: 5" in result.output  # the example declares `answer: number`
     for agent, capacity in (("analyst", "small"), ("solver", "large"), ("checker", "medium")):
         row = next(line for line in result.output.splitlines() if f" {agent} " in line)
         assert capacity in row and model.model in row and "ok" in row
@@ -70,12 +80,12 @@ def test_a_replay_with_another_input_is_refused(tmp_path):
     assert same.exit_code == 0
 
 
-def test_output_to_a_pipe_is_never_wrapped_or_cut():
+def test_output_to_a_pipe_is_never_wrapped_or_cut(tmp_path):
     from lemonspec.runtime import ScriptedModel
 
     long_model = ScriptedModel(f"a-rather-long-model-name-for-a-narrow-table-{id(GSM8K)}",
                                lambda call: "Answer: " + "forty-two " * 30)
-    result = _lemonc(GSM8K, "--input", "Q", "--model", long_model.model)
+    result = _lemonc(_free_text_gsm8k(tmp_path), "--input", "Q", "--model", long_model.model)
     assert result.exit_code == 0, result.output
     [answer] = [line for line in result.output.splitlines() if line.startswith("answer:")]
     assert answer == "answer: Answer: " + " ".join(["forty-two"] * 30)  # one line, whole
@@ -170,7 +180,7 @@ def test_a_remote_model_override_is_retried_after_a_503(monkeypatch):
         monkeypatch.setenv("HOSTED_VLLM_API_BASE", server.api_base)  # read by LiteLLM
         result = _lemonc(GSM8K, "--input", "Q", "--model", "hosted_vllm/test")
     assert result.exit_code == 0, result.output  # the embedded profile's retries = 0 not kept
-    assert "answer: Answer: 5" in result.output and len(server.requests) == 4
+    assert "answer: 5" in result.output and len(server.requests) == 4
 
 
 def test_a_self_hosted_model_without_a_server_address_exits_2(monkeypatch):
@@ -190,9 +200,26 @@ def test_an_oversized_reply_is_cut_and_the_cli_warns(tmp_path):
                            f'model = "hosted_vllm/big"\napi_base = "{server.api_base}"\n'
                            'max_reply_chars = 100\n'
                            + "".join(f"[level.{lv}]\n" for lv in ("small", "medium", "large")))
-        result = _lemonc(GSM8K, "--input", "Q", "--profile", str(profile))
+        result = _lemonc(_free_text_gsm8k(tmp_path), "--input", "Q", "--profile", str(profile))
     assert result.exit_code == 0, result.output
     assert ("warning: agent 'analyst': the reply of hosted_vllm/big had 5,000 characters; kept "
             "the first 100 (the profile's max_reply_chars)") in result.output
     assert "answer: " + "y" * 100 + "\n[lemonspec: reply truncated: 5,000 characters" \
         in result.output
+
+
+def test_extractor_names_the_type_of_a_team_that_declares_none(tmp_path):
+    model = fake(lambda call: "so 3/4 of it. Answer: 3/4")
+    result = _lemonc(_free_text_gsm8k(tmp_path), "--input", "Q", "--model", model.model,
+                     "--extractor", "number")
+    assert result.exit_code == 0, result.output
+    assert "answer: 0.75" in result.output
+    assert all("'Answer: <number>'" in call.system for call in model.calls)
+
+
+def test_extractor_that_disagrees_with_the_declared_type_exits_2():
+    model = fake(lambda call: "Answer: 5")
+    result = _lemonc(GSM8K, "--input", "Q", "--model", model.model, "--extractor", "choice")
+    assert result.exit_code == 2 and not model.calls
+    assert ("error: team 'gsm8k_solver' declares `answer: number`, which reads its answers; "
+            "drop --extractor choice") in result.output

@@ -45,3 +45,27 @@ def test_the_model_receives_exactly_these_messages():
     outputs = {"analyst": "out of analyst", "solver": "out of solver"}
     for agent in ir.agents:
         assert sent[agent.name] == build_messages(agent, "Q", outputs, roles(ir))
+
+
+def test_the_answer_format_follows_the_instructions_and_free_text_adds_none():
+    from lemonspec.compiler.ir import TEXT, AnswerType
+
+    ir = team(SPEC)
+    solver = ir.agent("solver")
+    plain = build_messages(solver, "Q", {"analyst": "A out"}, roles(ir))
+    assert build_messages(solver, "Q", {"analyst": "A out"}, roles(ir), TEXT) == plain
+    [system, user] = build_messages(solver, "Q", {"analyst": "A out"}, roles(ir),
+                                    AnswerType("choice", ("A", "B")))
+    assert system["content"] == (solver.instructions + "\n\nWhen you give an answer, end with "
+                                 "a line of the form 'Answer: <letter>', the letter being one "
+                                 "of A, B.")
+    assert user == plain[1]
+
+
+def test_standard_roles_carry_no_task_specific_answer_format():
+    """Formats come from the team's answer type (or a duty), never from a standard role."""
+    from lemonspec.compiler.stdlib import standard_modules
+
+    for module in standard_modules():
+        for role in module.roles:
+            assert "Answer:" not in role.description.value, role.name.text

@@ -33,7 +33,7 @@ def _check_team(team: ast.Team, path: str):
             "E0204", f"team '{team.name.text}' has no agents", path, team.name.span,
             "add at least one `agent NAME: BASEROLE { ... }`"))
     diagnostics += _duplicates([a.name for a in team.agents], "agent", path)
-    diagnostics += _repeated(team.items, (ast.GoalField, ast.OutputField), path)
+    diagnostics += _repeated(team.items, (ast.GoalField, ast.AnswerField, ast.OutputField), path)
     for agent in team.agents:
         diagnostics += _repeated(agent.fields, tuple(ast.FIELD_KEYS), path)
         for field in agent.fields:
@@ -59,7 +59,8 @@ def _duplicates(names: list[ast.Name], kind: str, path: str):
 
 
 def _field_key(node) -> str:
-    return {ast.GoalField: "goal", ast.OutputField: "output", **ast.FIELD_KEYS}[type(node)]
+    return {ast.GoalField: "goal", ast.AnswerField: "answer", ast.OutputField: "output",
+            **ast.FIELD_KEYS}[type(node)]
 
 
 def _repeated(nodes, kinds, path: str):
