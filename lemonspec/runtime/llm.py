@@ -148,7 +148,7 @@ async def _attempt(llm: Any, agent: str, agent_hash: str, endpoint: Endpoint,
     if len(text) > config.max_reply_chars:
         emit("reply_truncated", agent=agent, model=model, chars=len(text),
              kept=config.max_reply_chars)
-        text = text[:config.max_reply_chars] + truncation_marker(len(text), config.max_reply_chars)
+        text = text[:config.max_reply_chars] + truncation_marker()
     reply = _reply(llm, model, text, messages, response, time.perf_counter() - start, attempt)
     server = (getattr(response, "_hidden_params", None) or {}).get("api_base")
     emit("llm_response", agent=agent, model=reply.model, attempt=attempt, seconds=reply.seconds,
@@ -160,9 +160,11 @@ async def _attempt(llm: Any, agent: str, agent_hash: str, endpoint: Endpoint,
     return reply
 
 
-def truncation_marker(chars: int, kept: int) -> str:
-    return (f"\n[lemonspec: reply truncated: {chars:,} characters, kept the first {kept:,} "
-            "(max_reply_chars)]")
+def truncation_marker() -> str:
+    # No digits and no lone capitals: the judge reads a cut reply's answer from what was kept,
+    # never from this note (a count here would be a number team's answer). The counts travel
+    # on the `reply_truncated` event.
+    return "\n[lemonspec: reply truncated here at the profile's max_reply_chars; the rest was dropped]"
 
 
 def _content(response: Any) -> str:

@@ -204,7 +204,7 @@ def test_an_oversized_reply_is_cut_and_the_cli_warns(tmp_path):
     assert result.exit_code == 0, result.output
     assert ("warning: agent 'analyst': the reply of hosted_vllm/big had 5,000 characters; kept "
             "the first 100 (the profile's max_reply_chars)") in result.output
-    assert "answer: " + "y" * 100 + "\n[lemonspec: reply truncated: 5,000 characters" \
+    assert "answer: " + "y" * 100 + "\n[lemonspec: reply truncated here" \
         in result.output
 
 

@@ -92,11 +92,20 @@ def test_an_oversized_reply_is_cut_with_a_marker(two_servers, tmp_path):
     result = run_team_sync(team(ONE), "Q", profile=profile(api_base=a.api_base, max_reply_chars=1000),
                            listeners=[events.append], trace=tmp_path / "t.jsonl")
     output = result.agent("solo").output
-    assert result.ok and output == "x" * 1000 + truncation_marker(300_000, 1000)
-    assert "reply truncated: 300,000 characters, kept the first 1,000" in output
+    assert result.ok and output == "x" * 1000 + truncation_marker()
+    assert "reply truncated here" in output
     [warning] = [e for e in events if e["event"] == "reply_truncated"]
     assert warning["chars"] == 300_000 and warning["kept"] == 1000
     assert (tmp_path / "t.jsonl").stat().st_size < 20_000  # the trace holds the cut reply
+
+
+def test_a_cut_reply_is_judged_on_what_was_kept_not_on_the_note(two_servers):
+    a, _ = two_servers
+    a.rule = lambda body: "The total is 42 " + "x" * 5000  # no "Answer:" line
+    numbered = team("team t { answer: number agent solo: MathSolver {} }")
+    result = run_team_sync(numbered, "Q", profile=profile(api_base=a.api_base, max_reply_chars=100))
+    assert "reply truncated here" in result.agent("solo").output
+    assert result.answer == "42"
 
 
 def _endpoint(table):
