@@ -8,7 +8,7 @@
 #   nice sh experiments/loop/run.sh        (from the repository root; about 25 minutes on 2 cores)
 #
 # LEMONC overrides the command (e.g. LEMONC="python -m lemonspec.cli"); BENCH_ONLY=1 skips
-# the training and benches what runs/loop holds. Training writes into
+# the training and benches what runs/loop holds; RESUME=1 resumes the benches of a killed run. Training writes into
 # runs/loop/ (the configs say so); the results, the table, the chart and the training records
 # go to experiments/results/loop/. Both GRPO arms use the same seeds, tasks and steps.
 set -e
@@ -43,6 +43,10 @@ if [ "${BENCH_ONLY:-0}" != 1 ]; then  # BENCH_ONLY=1: bench the runs/loop alread
     if [ $failed = 1 ]; then tail -n 20 "$TMP/grpo.log" "$TMP/grpo_cf.log"; exit 1; fi
     tail -n 3 "$TMP/grpo.log" "$TMP/grpo_cf.log"
 fi
+
+# The committed results are what this script regenerates: a results file holds one run, and
+# bench refuses to mix runs, so they go first (RESUME=1 keeps them to resume a killed run).
+if [ "${RESUME:-0}" != 1 ]; then rm -f "$OUT"/*.jsonl; fi
 
 # One greedy team per held-out item. GRPO arms: the last policy, and the best one by the
 # [eval] accuracy on tasks 40-47 (best/).
