@@ -40,7 +40,9 @@ from collections.abc import Mapping
 
 import attrs
 
+from lemonspec.compiler.ir import AnswerType
 from lemonspec.compiler.stdlib import standard_roles
+from lemonspec.runtime.answers import answer_format
 from lemonspec.runtime.profiles import LevelConfig, Profile
 from lemonspec.runtime.scripted import ScriptedCall, ScriptedModel, ScriptedReply
 
@@ -69,6 +71,8 @@ _TASK_TAG = re.compile(r"\[simulated task (\d+)\]")
 _UPSTREAM = re.compile(r"^Output of (\w+) \((\w+)\):\n(.*?)(?=\n\nOutput of |\Z)",
                        re.MULTILINE | re.DOTALL)
 _ANSWER = re.compile(r"Answer: (-?\d+)\s*$")
+# What runtime/messages.py appends to every agent's instructions on a number task.
+_NUMBER_FORMAT = "\n\n" + (answer_format(AnswerType("number")) or "")
 
 
 @attrs.frozen
@@ -191,7 +195,9 @@ class Simulator:
         return ScriptedReply(f"{filler}\nAnswer: {answer}", completion_tokens=tokens)
 
     def _role(self, system: str) -> tuple[str, bool]:
-        """(base role, has a duty) from the instructions: description, then the duty."""
+        """(base role, has a duty) from the instructions: description, then the duty, then
+        the answer-format line every agent of a number team hears (not a duty)."""
+        system = system.removesuffix(_NUMBER_FORMAT)
         for description, name in self._descriptions.items():
             if system.startswith(description):
                 return name, len(system) > len(description)

@@ -54,6 +54,22 @@ def test_the_probability_model_is_the_documented_one():
         sim.probability(task, "MathSolver", "large", False, [])  # an unwanted edge distracts
 
 
+def test_the_answer_format_every_agent_hears_is_not_a_duty():
+    # A number team's agents are all told how to write an answer (runtime/messages.py); the
+    # simulator must not read that line as a duty, or every MathSolver gets the duty bonus.
+    from lemonspec.compiler.ir import AnswerType
+    from lemonspec.runtime.messages import build_messages
+
+    sim = Simulator(0, 3)
+    team = compile_text(CHAIN)
+    told = {agent.name: build_messages(agent, "Q", {"a": "x"}, {"a": "MathAnalyst"},
+                                       answer=AnswerType("number"))[0]["content"]
+            for agent in team.agents}
+    assert "Answer: <number>" in told["a"]
+    assert sim._role(told["a"]) == ("MathAnalyst", False)
+    assert sim._role(told["b"]) == ("MathSolver", True)  # "Solve it." is its duty
+
+
 def test_accuracy_matches_the_model_over_many_samples():
     sim = Simulator(1, 6, task_types=["arithmetic"])
     text = "team t {\n    agent a: MathSolver {\n        capacity: small\n    }\n\n    output: a\n}\n"
