@@ -39,6 +39,7 @@ team t {  # trailing comment
     agent a: Quoter { capacity: small }
     agent b: Quoter { after: a }
     output: vote(a, b)
+    answer: label("yes", "no #")  # labels are strings
 }
 '''
 
@@ -139,6 +140,10 @@ def test_escapes_keywords_and_a_bad_escape_in_the_tricky_file(tokenized):
                               (5, "team", "storage.type.team.lemon"),
                               (9, "agent", "storage.type.agent.lemon"),
                               (11, "vote", "support.function.vote.lemon"),
+                              (12, "answer", "variable.other.property.field.lemon"),
+                              (12, "label", "support.type.answer.lemon"),
+                              (12, "no #", "string.quoted.double.lemon"),
+                              (12, "# labels", "comment.line.number-sign.lemon"),
                               (5, "# trailing", "comment.line.number-sign.lemon")):
         assert scope in at(line, word), (word, at(line, word))
     assert "storage.type.team.lemon" not in at(1, "team")  # inside a comment
