@@ -190,11 +190,13 @@ def random_expected() -> float:
                for i in items) / len(items)
 
 
-@pytest.mark.parametrize("name", ["agentprune", "agentdropout", "aflow", "argdesigner"])
+@pytest.mark.parametrize("name", ["agentprune", "agentdropout", "aflow", "argdesigner",
+                                  "ofamas"])
 def test_designer_beats_random_on_held_out_tasks(name):
     """Default settings, seed 0, the whole train split (as experiments/designers/run.sh).
-    G-Designer and OFA-MAS do not beat Random on the simulator: docs/baselines.md gives the
-    measured values and the reasons."""
+    G-Designer does not beat Random on the simulator (its normalised edge probabilities cap
+    it near Random), and OFA-MAS beats it at seeds 0, 2 and 3 but not 1: docs/baselines.md
+    gives the measured values and the reasons."""
     method = load_method(name)
     env = Environment(space(), simulated.training_tasks("train"), simulated.profile(), seed=0)
     trained = method.train(env, seed=0)
