@@ -144,7 +144,9 @@ def test_ofamas_one_generator_writes_what_each_kind_of_query_rewards():
     def rule(design, query):
         return design.roles[design.output] == wanted[query]
 
-    method = load_method("ofamas")
+    # One data pass: both queries see the same nine configurations, so the examples differ
+    # only by which solved (with two queries, more passes would give each its own roles).
+    method = load_method("ofamas", {"passes": 1})
     trained = method.train(ScriptedEnvironment(rule, queries), seed=0)
     assert trained.history[-1]["examples"] > 0
     endings = {query: [method.design(trained.params, space(), query, seed=i).roles[-1]
@@ -190,11 +192,13 @@ def random_expected() -> float:
                for i in items) / len(items)
 
 
-@pytest.mark.parametrize("name", ["agentprune", "agentdropout", "aflow", "argdesigner"])
+@pytest.mark.parametrize("name", ["agentprune", "agentdropout", "aflow", "argdesigner",
+                                  "ofamas"])
 def test_designer_beats_random_on_held_out_tasks(name):
     """Default settings, seed 0, the whole train split (as experiments/designers/run.sh).
-    G-Designer and OFA-MAS do not beat Random on the simulator: docs/baselines.md gives the
-    measured values and the reasons."""
+    G-Designer does not beat Random on the simulator (its normalised edge probabilities cap
+    it near Random), and OFA-MAS beats it at seeds 0, 2 and 3 but not 1: docs/baselines.md
+    gives the measured values and the reasons."""
     method = load_method(name)
     env = Environment(space(), simulated.training_tasks("train"), simulated.profile(), seed=0)
     trained = method.train(env, seed=0)
