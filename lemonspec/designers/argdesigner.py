@@ -28,10 +28,10 @@ from typing import Any
 
 import attrs
 
-from lemonspec.designers.base import Trained
+from lemonspec.designers.base import Trained, seeded
 from lemonspec.designers.environment import BudgetExhausted, Environment
-from lemonspec.designers.graphs import embed
-from lemonspec.designers.space import Design, Space, read_by_output
+from lemonspec.designers.graphs import embed, generated_design
+from lemonspec.designers.space import Design, Space
 
 
 @attrs.frozen
@@ -125,12 +125,6 @@ def _generate(model, query, pool_size: int, max_agents: int, rng: random.Random 
     return roles, edges
 
 
-def _design(roles, edges, space: Space) -> Design:
-    n = len(roles)
-    return Design(tuple(space.pool[r] for r in roles), (space.default_level,) * n,
-                  read_by_output(n, edges, n - 1), n - 1)
-
-
 @attrs.frozen
 class ARGDesigner:
     settings: Settings = attrs.field(factory=Settings)
@@ -145,8 +139,7 @@ class ARGDesigner:
         s = self.settings
         space = env.space
         pool = len(space.pool)
-        torch.manual_seed(seed)
-        rng = random.Random(seed)
+        _, rng = seeded(seed)
         model = _model(pool, s.dim, s.hidden)
         optimizer = torch.optim.Adam(model.parameters(), lr=s.lr)
         curated: dict[str, tuple[str, list[int], set]] = {}  # task id -> the best team
@@ -160,7 +153,7 @@ class ARGDesigner:
                     for _ in range(s.samples_per_task):
                         roles, edges = _generate(model, query, pool, s.max_agents, rng)
                         drafts.append((task, roles, edges))
-                        jobs.append((_design(roles, edges, space), task))
+                        jobs.append((generated_design(roles, edges, space.pool, space.default_level), task))
                 rewards = env.score(jobs)
                 for (task, roles, edges), reward in zip(drafts, rewards):
                     best = curated.get(task.id)
@@ -203,4 +196,4 @@ class ARGDesigner:
         model.load_state_dict({k: torch.tensor(v) for k, v in params["weights"].items()})
         roles, edges = _generate(model, torch.tensor(embed(query, s.dim)), pool,
                                  s.max_agents, None)
-        return _design(roles, edges, space)
+        return generated_design(roles, edges, space.pool, space.default_level)

@@ -53,6 +53,15 @@ def design_of(roles, level: str, edges, output: int, keep=None) -> Design:
                   read_by_output(len(keep), kept_edges, out), out)
 
 
+def generated_design(roles, edges, pool, level: str) -> Design:
+    """A team a generator wrote role by role (ARG-Designer, OFA-MAS): agent k has base role
+    pool[roles[k]], all at `level`; the last one written answers and hears every agent
+    nobody reads."""
+    n = len(roles)
+    return Design(tuple(pool[r] for r in roles), (level,) * n,
+                  read_by_output(n, edges, n - 1), n - 1)
+
+
 def prune_lowest(logits, mask, rate: float):
     """AgentPrune's `update_masks`: mask out the `rate` share (at least one) of the edges
     still present with the lowest logits. Returns the new mask (a list of lists)."""

@@ -47,8 +47,8 @@ import attrs
 
 from lemonspec.designers.base import Trained, seeded
 from lemonspec.designers.environment import BudgetExhausted, Environment
-from lemonspec.designers.graphs import embed
-from lemonspec.designers.space import Design, Space, read_by_output
+from lemonspec.designers.graphs import embed, generated_design
+from lemonspec.designers.space import Design, Space
 
 # The code's classic configurations for fine-tuning data (get_all_classic_configs).
 CONFIGS = (("chain", 2), ("chain", 3), ("star", 3), ("full", 3), ("chain", 4), ("star", 4),
@@ -278,12 +278,6 @@ def _sample(model, query, candidates, s: Settings, generator):
     return roles, edges
 
 
-def _design(roles, edges, pool, space: Space) -> Design:
-    n = len(roles)
-    return Design(tuple(pool[r] for r in roles), (space.default_level,) * n,
-                  read_by_output(n, edges, n - 1), n - 1)
-
-
 @attrs.frozen
 class OFAMAS:
     settings: Settings = attrs.field(factory=Settings)
@@ -318,7 +312,7 @@ class OFAMAS:
                             topology(kind, n, rng)) for kind, n in CONFIGS
                            if n <= s.max_agents]
                 for kind, n, roles, edges in configs:  # one configuration over the share
-                    design = _design(roles, edges, pool, space)
+                    design = generated_design(roles, edges, pool, space.default_level)
                     solved = env.score([(design, task) for task in share])
                     validated += [(task.input, roles, edges)
                                   for task, ok in zip(share, solved) if ok]
@@ -347,4 +341,4 @@ class OFAMAS:
         generator = torch.Generator().manual_seed(seed)
         roles, edges = _sample(model, torch.tensor(embed(query, s.dim)),
                                _candidates(pool, space, s.dim), s, generator)
-        return _design(roles, edges, pool, space)
+        return generated_design(roles, edges, pool, space.default_level)

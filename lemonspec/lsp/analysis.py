@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import attrs
 
 from lemonspec.compiler import CheckResult, ast
+from lemonspec.compiler.parser import AGENT_FIELDS, TEAM_ITEMS
 from lemonspec.compiler.source import Span
 from lemonspec.compiler.unit import RoleDef
 from lemonspec.errors import LemonspecError
@@ -23,10 +24,8 @@ from lemonspec.errors import LemonspecError
 # Keyword spellings (the grammar's own): a name in one of these spellings is a keyword.
 KEYWORDS = ("use", "role", "team", "agent", "goal", "duty", "capacity", "after", "output",
             "vote", "description")
-AGENT_FIELDS = ("duty", "capacity", "after")
-TEAM_ITEMS = ("agent", "goal", "answer", "output")
-# The answer types with what each means (completion detail and hover).
-ANSWER_TYPES = {
+# What each answer type (compiler/ir.py's ANSWER_TYPES) means: completion detail and hover.
+ANSWER_TYPE_HELP = {
     "number": "a number, read from 'Answer: <number>' and compared numerically",
     "choice": "a letter among those listed, e.g. choice(A, B, C, D)",
     "label": 'one of the given labels, ignoring case, e.g. label("yes", "no")',
@@ -135,7 +134,7 @@ def hover(result: CheckResult, offset: int, profile=None) -> str | None:
     module = result.module
     answer = _answer_type_at(module, offset) if module else None
     if answer is not None:
-        return f"**answer {answer}**: {ANSWER_TYPES[answer]}"
+        return f"**answer {answer}**: {ANSWER_TYPE_HELP[answer]}"
     symbol = symbol_at(module, offset) if module else None
     if symbol is None:
         return None
@@ -156,7 +155,7 @@ def _answer_type_at(module: ast.Module, offset: int) -> str | None:
     """The known answer type whose name holds `offset`, if any."""
     for team in module.teams:
         field = team.answer
-        if (field is not None and field.type.text in ANSWER_TYPES
+        if (field is not None and field.type.text in ANSWER_TYPE_HELP
                 and field.type.span.start <= offset <= field.type.span.end):
             return field.type.text
     return None
@@ -319,7 +318,7 @@ def completions(text: str, offset: int, roles: dict[str, RoleDef],
     if expecting == "level":
         return [Completion(level, "level", "capacity level") for level in levels]
     if expecting == "answer":
-        return [Completion(name, "keyword", detail) for name, detail in ANSWER_TYPES.items()]
+        return [Completion(name, "keyword", detail) for name, detail in ANSWER_TYPE_HELP.items()]
     if expecting == "item":
         names = {"top": TOP_ITEMS, "team": TEAM_ITEMS, "agent": AGENT_FIELDS,
                  "role": ("description",)}[where]

@@ -58,3 +58,12 @@ def test_hover_on_an_answer_type_says_what_it_reads():
     hover = analysis.hover(check_text(text), text.index("label") + 2)
     assert hover == '**answer label**: one of the given labels, ignoring case, e.g. label("yes", "no")'
     assert analysis.hover(check_text(text), text.index('"yes"') + 1) is None
+
+
+def test_every_answer_type_the_compiler_knows_is_completed_and_explained():
+    from lemonspec.compiler.ir import ANSWER_TYPES
+
+    text = "team t {\n    answer: \n    agent a: MathSolver {}\n}\n"
+    offered = {c.label for c in analysis.completions(text, text.index("answer: ") + 8, {},
+                                                     ("small",))}
+    assert offered == set(ANSWER_TYPES)
