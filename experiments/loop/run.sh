@@ -19,13 +19,7 @@ RUNS=runs/loop
 TMP=${TMPDIR:-/tmp}/lemon-loop
 mkdir -p "$OUT/training" "$TMP"
 
-stage() {  # stage NAME COMMAND...: run it, and record its wall-clock seconds
-    name=$1; shift
-    echo "== $name: $*" >&2
-    started=$(date +%s)
-    "$@"
-    echo "$name $(( $(date +%s) - started )) s" >> "$OUT/timings.txt"
-}
+. experiments/loop/stage.sh
 
 if [ "${BENCH_ONLY:-0}" != 1 ]; then  # BENCH_ONLY=1: bench the runs/loop already trained
     rm -rf "$RUNS"

@@ -15,14 +15,9 @@ ITEMS="--dataset gsm8k --limit 3 --seed 0"
 mkdir -p "$OUT/training" "$TMP"
 rm -rf "$RUNS"
 : > "$OUT/timings.txt"
+rm -f "$OUT"/*.jsonl  # a results file holds one run: these are regenerated
 
-stage() {  # stage NAME COMMAND...: run it, and record its wall-clock seconds
-    name=$1; shift
-    echo "== $name: $*" >&2
-    started=$(date +%s)
-    "$@"
-    echo "$name $(( $(date +%s) - started )) s" >> "$OUT/timings.txt"
-}
+. experiments/loop/stage.sh
 
 stage bench-untrained $LEMONC bench --orchestrator local $ITEMS --out "$OUT/untrained.jsonl" \
     --trace "$TMP/untrained.trace.jsonl"
