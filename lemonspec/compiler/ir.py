@@ -25,6 +25,14 @@ SCHEMA_FILE = "ir.schema.json"
 ANSWER_TYPES = {"number": False, "choice": True, "label": True, "code": False, "text": False}
 
 
+def label_key(text: str) -> str:
+    """What a label is compared by: case, runs of spaces, bold, surrounding quotes and a
+    final period do not count. The one key of the checker's duplicate test (E0504) and of
+    the judge's label reading (runtime/answers.py)."""
+    text = text.replace("**", "").strip().strip("\"'`").strip().removesuffix(".").strip()
+    return " ".join(text.casefold().split())
+
+
 @attrs.frozen
 class AnswerType:
     """What kind of answer a team gives: a number, a letter of `options` (choice), one of

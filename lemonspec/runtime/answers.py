@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 from collections import Counter
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 
-from lemonspec.compiler.ir import TEXT, AnswerType
+from lemonspec.compiler.ir import TEXT, AnswerType, label_key
 from lemonspec.errors import LemonspecError
 
 Extractor = Callable[[str], "str | None"]
@@ -143,7 +144,12 @@ def _choice_patterns(letters: str) -> dict[str, re.Pattern]:
     cls = f"[{letters}]"
     lower = f"[{letters.lower()}]"
     letter = rf"(?:\(\s*(?P<paren>{cls[:-1]}{lower[1:]})\s*\)|(?P<bare>{cls})(?![\w']))"
+    one = rf"(?<![\w']){cls}(?![\w'])"
+    item = rf"\(?\s*{one}\s*\)?"
     return {
+        "one": re.compile(one),
+        # Letters separated by commas, slashes, "or"/"and" or spaces, and nothing after.
+        "listed": re.compile(rf"{item}(?:\s*(?:,|/|\||\bor\b|\band\b)?\s*{item})+\W*$"),
         "marked": re.compile(
             r"(?i:\b(?:answer|option|choice)\b\s*(?:is|was|would be|will be|should be|=|:)\s*"
             r"(?:option|choice)?)\s*:?\s*" + letter
@@ -175,6 +181,8 @@ def extract_choice(text: str, options: Sequence[str] | None = None,
     letters = "".join(letters)
     patterns = _choice_patterns("".join(sorted(set(letters) | set(LETTERS))))
     text = _unbold(text).strip()
+    if _hedged(text, patterns):
+        return None
     texts = [_normal(option) for option in options or ()]
     finders = (_marked_letter, _lone_letter, _option_equal, _leading_letter, _option_inside,
                _loose_letter)
@@ -183,6 +191,23 @@ def extract_choice(text: str, options: Sequence[str] | None = None,
         if letter is not None and letter in letters:
             return letter
     return None
+
+
+def _hedged(text: str, patterns) -> bool:
+    """Whether the output, or what follows its last answer marker, is a list of two or more
+    letters ("A, B, C or D", "A/B", "(A) (B)"): an echo of the options is no choice."""
+    marked = list(patterns["marked"].finditer(text))
+    places = [text]
+    if marked:
+        last = marked[-1]
+        group = next(name for name, value in last.groupdict().items() if value)
+        places.append(text[last.start(group):].lstrip("(").split("\n", 1)[0])
+    for place in places:
+        listed = patterns["listed"].match(place.strip())
+        if listed and len({letter.upper() for letter in
+                           patterns["one"].findall(listed.group(0))}) >= 2:
+            return True
+    return False
 
 
 def _letter(match: re.Match) -> str:
@@ -210,7 +235,7 @@ def _leading_letter(text: str, texts: list[str], patterns) -> str | None:
 
 def _option_equal(text: str, texts: list[str], patterns) -> str | None:
     whole = _normal(text)
-    return LETTERS[texts.index(whole)] if whole and texts.count(whole) == 1 else None
+    return _letter_of(texts.index(whole)) if whole and texts.count(whole) == 1 else None
 
 
 def _option_inside(text: str, texts: list[str], patterns) -> str | None:
@@ -221,8 +246,12 @@ def _option_inside(text: str, texts: list[str], patterns) -> str | None:
         # "15" also contains "5": keep only options not inside another found one.
         found = [i for i in found if not any(j != i and texts[i] in texts[j] for j in found)]
         if len(found) == 1:
-            return LETTERS[found[0]]
+            return _letter_of(found[0])
     return None
+
+
+def _letter_of(index: int) -> str:
+    return string.ascii_uppercase[index]  # options are lettered A, B, ... in order
 
 
 def _quotes(haystack: str, option: str) -> bool:
@@ -316,30 +345,30 @@ def extract_label(text: str, labels: Sequence[str]) -> str | None:
             return whole
         if index == len(marked[-1:]):  # the whole output counts only when it is a label
             continue
-        found = [label for label in labels if _says(place, label)]
-        # "no change" also says "no": keep only labels not inside another one found.
-        found = [label for label in found
-                 if not any(other != label and _says(other, label) for other in found)]
+        found = _labels_said(place, labels)
         if len(found) == 1:
             return found[0]
     return None
 
 
-def _label_key(text: str) -> str:
-    text = _unbold(text).strip().strip("\"'`").strip().removesuffix(".").strip()
-    return " ".join(text.casefold().split())
+def _labels_said(text: str, labels: Sequence[str]) -> list[str]:
+    """The labels the text says as words of their own, longest first; the words a label
+    used are gone for the shorter ones, so "no change" is not also "no", while "no or no
+    change" says both."""
+    rest = _unbold(text).casefold()
+    said = []
+    for label in sorted(labels, key=lambda label: -len(label_key(label))):
+        words = r"\s+".join(re.escape(word) for word in label_key(label).split())
+        pattern = re.compile(rf"(?<![\w-]){words}(?![\w-])")
+        if words and pattern.search(rest):
+            said.append(label)
+            rest = pattern.sub(" | ", rest)
+    return said
 
 
 def _label_equal(text: str, labels: Sequence[str]) -> str | None:
-    key = _label_key(text)
-    return next((label for label in labels if _label_key(label) == key), None)
-
-
-def _says(text: str, label: str) -> bool:
-    """Whether the label occurs in the text as words of their own."""
-    words = r"\s+".join(re.escape(word) for word in _label_key(label).split())
-    return bool(words) and re.search(rf"(?<![\w-]){words}(?![\w-])",
-                                     _unbold(text).casefold()) is not None
+    key = label_key(text)
+    return next((label for label in labels if label_key(label) == key), None)
 
 
 # ---- answer types: what a team declares (`answer: ...`) or a task's gold answers are ----

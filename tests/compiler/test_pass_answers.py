@@ -41,6 +41,8 @@ def test_valid_answer_types_are_clean(answer):
     ('label("yes", "no", "YES")', "E0504", 'duplicate label option `"YES"`', '"YES"'),
     ('label("not sure", "Not  Sure")', "E0504", 'duplicate label option `"Not  Sure"`',
      '"Not  Sure"'),
+    # The judge reads labels ignoring quotes and a final period too: these are one label.
+    ('label("yes", "yes.")', "E0504", 'duplicate label option `"yes."`', '"yes."'),
 ])
 def test_a_bad_answer_type_is_an_error_at_its_place(answer, code, message, at):
     text = f"team t {{ answer: {answer} agent a: MathSolver {{}} }}"

@@ -152,6 +152,13 @@ def test_label_is_one_of_the_declared_labels(text, expected):
     (("A", "B", "C", "D"), "Answer: E", None),  # a letter outside the choice is no answer
     (("A", "B", "C", "D"), "Answer: E. On second thought (B)", "B"),
     (("A", "B"), "the answer is (b)", "B"),
+    # An echo of the options is no choice (it would score as A, the first listed).
+    (("A", "B", "C", "D"), "Answer: A, B, C or D", None),
+    (("A", "B", "C", "D"), "the answer is A or B", None),
+    (("A", "B", "C", "D"), "Answer: A/B/C/D", None),
+    (("A", "B", "C", "D"), "(A) (B) (C) (D)", None),
+    (("A", "B", "C", "D"), "The answer is (C) because A is wrong", "C"),
+    (("A", "B", "C", "D"), "Answer: B. A fine choice.", "B"),
 ])
 def test_choice_reads_only_the_declared_letters(letters, text, expected):
     assert answer_type_extractor(AnswerType("choice", letters))(text) == expected
@@ -216,3 +223,12 @@ def test_a_label_inside_another_is_not_a_second_answer():
     labels = ("no", "no change", "up")
     assert extract_label("Prices will see no change.", labels) == "no change"
     assert extract_label("no", labels) == "no"
+    # Saying a label and a longer one that holds it is saying two: no answer.
+    for hedge in ("Answer: no or no change", "Answer: no, up, no change",
+                  "no change? no? up?"):
+        assert extract_label(hedge, labels) is None, hedge
+
+
+def test_an_option_text_past_the_fifth_is_read_as_its_letter():
+    options = ["one", "two", "three", "four", "five", "six", "seven"]
+    assert extract_choice("The answer is six", options, letters="ABCDEFG") == "F"

@@ -3,7 +3,7 @@ votes that would compare free text (warning)."""
 
 from lemonspec.compiler import ast
 from lemonspec.compiler.diagnostics import Label, did_you_mean, error, warning
-from lemonspec.compiler.ir import ANSWER_TYPES
+from lemonspec.compiler.ir import ANSWER_TYPES, label_key
 from lemonspec.compiler.unit import Unit
 
 DEPENDS_ON = ()
@@ -58,11 +58,12 @@ def _options(kind: str, options, path: str):
                 "quote each label: `answer: label(\"yes\", \"no\")`"))
             continue
         value = option.text if isinstance(option, ast.Name) else option.value
-        key = " ".join(value.casefold().split())  # labels match case-insensitively
+        key = label_key(value)
         if key in first:
             diagnostics.append(error(
                 "E0504", f"duplicate {kind} option `{_shown(option)}`", path, option.span,
-                "remove one of the two (labels are compared ignoring case)",
+                "remove one of the two (labels are compared ignoring case, quotes and a final "
+                "period)",
                 [Label(first[key].span, "first here")]))
         else:
             first[key] = option
