@@ -36,6 +36,7 @@ import attrs
 from lemonspec.compiler.driver import CheckResult, check_text, lower
 from lemonspec.orchestrator.constraint import Scope
 from lemonspec.orchestrator.decoding import Sample, sample_specs
+from lemonspec.runtime.answers import AnswerTypeConflict, team_answer_type
 from lemonspec.runtime.cache import MemoryCache
 from lemonspec.runtime.executor import run_team
 from lemonspec.runtime.profiles import Profile
@@ -290,6 +291,10 @@ class LemonRollout:
             return Outcome(INVALID, INVALID.total(self.config.reward), Spend(),
                            error=checked.errors[0].message)
         ir = lower(checked)
+        try:  # an unconstrained sample may declare an answer type its task's answers are not
+            team_answer_type(ir.answer, task.answer, task_name=task.id)
+        except AnswerTypeConflict as exc:
+            return Outcome(INVALID, INVALID.total(self.config.reward), Spend(), error=str(exc))
         parts, run = await self._score(ir, task, index, cache, limiter)
         reward = parts.total(self.config.reward)
         outcome = Outcome(parts, reward, Spend.of(run), len(ir.agents),

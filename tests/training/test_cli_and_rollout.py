@@ -119,3 +119,18 @@ def test_an_agent_without_capacity_runs_at_the_profiles_default_level(tmp_path):
     assert profile.default_level == DEFAULT_LEVEL == "small"
     assert sim.models["small"].calls and not sim.models["medium"].calls
     assert outcome.parts.tokens > COMPLETION_TOKENS["small"]
+
+
+def test_a_sample_declaring_another_answer_type_is_invalid_not_a_crash(tmp_path):
+    # Unconstrained sampling can write an `answer:` item the task's answers are not.
+    config = tiny_config(tmp_path, counterfactual={"enabled": False})
+    profile, sim = workers(config)
+    tasks = load_tasks(config, sim)
+    rollout = LemonRollout(config, tasks, profile, None)
+    text = "team t {\n    answer: text\n    agent a: MathSolver {}\n\n    output: a\n}\n"
+    [outcome] = rollout.evaluate([tasks[0]], [Sample(text, (), (), (), False, "eos")], ["k"])
+    from lemonspec.training.rewards import INVALID
+
+    assert outcome.parts == INVALID and outcome.spend.calls == 0
+    assert "declares `answer: text`" in outcome.error and tasks[0].id in outcome.error
+    assert not any(model.calls for model in sim.models.values())  # refused before running
