@@ -56,8 +56,26 @@ class Scope:
 
     @classmethod
     def from_json(cls, data: dict) -> Scope:
-        return cls(data["base_roles"], data["levels"], bool(data["bind_agents"]),
-                   GenerationBounds(**data["bounds"]))
+        """The scope `to_json` wrote; a file edited by hand or corrupted raises ValueError or
+        TypeError naming the field (a string is not a list of roles, "false" is not false)."""
+        def names(key: str) -> tuple[str, ...] | None:
+            value = data[key]
+            if value is not None and not (isinstance(value, list) and value and all(
+                    isinstance(name, str) and name.isidentifier() for name in value)):
+                raise ValueError(f"{key} must be null or a list of names, not {value!r}")
+            return None if value is None else tuple(value)
+
+        if not isinstance(data["bind_agents"], bool):
+            raise TypeError(f"bind_agents must be true or false, not {data['bind_agents']!r}")
+        bounds = data["bounds"]
+        known = attrs.fields_dict(GenerationBounds)
+        if not isinstance(bounds, dict) or set(bounds) - set(known):
+            raise ValueError(f"bounds must be an object with keys among {sorted(known)}")
+        for key, value in bounds.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"bounds.{key} must be a whole number >= 1, not {value!r}")
+        return cls(names("base_roles"), names("levels"), data["bind_agents"],
+                   GenerationBounds(**bounds))
 
 
 UNRESTRICTED = Scope()  # any base role or level; agents bound

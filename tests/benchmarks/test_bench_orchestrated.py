@@ -333,10 +333,18 @@ def test_an_unreadable_scope_file_is_named(tiny_folder, tmp_path):
 
     folder = tmp_path / "trained"
     shutil.copytree(tiny_folder, folder)
-    (folder / "lemon_scope.json").write_text('{"base_roles": null}')
-    result = orchestrated(tmp_path / "o.jsonl", folder)
-    assert result.exit_code == 2 and "lemon_scope.json: not a readable scope" in result.output
-    assert "Traceback" not in result.output
+    from lemonspec.orchestrator.constraint import UNRESTRICTED
+
+    good = UNRESTRICTED.to_json()
+    for broken, named in (({"base_roles": None}, "KeyError"),
+                          ({**good, "base_roles": "MathSolver"}, "base_roles must be"),
+                          ({**good, "bind_agents": "false"}, "bind_agents must be"),
+                          ({**good, "bounds": {**good["bounds"], "max_name_chars": "x"}},
+                           "bounds.max_name_chars must be")):
+        (folder / "lemon_scope.json").write_text(json.dumps(broken))
+        result = orchestrated(tmp_path / "o.jsonl", folder)
+        assert result.exit_code == 2 and "lemon_scope.json: not a readable scope" in result.output
+        assert named in result.output and "Traceback" not in result.output
 
 
 def test_an_adapter_loads_and_its_weights_are_part_of_the_run_key(tiny_folder, tmp_path):
