@@ -89,14 +89,13 @@ async def _sample_all(model, requests, constrained: bool, params: dict,
             model=model, messages=[{"role": "user", "content": prompt}], seed=seed, **params)
         choice = reply.choices[0]
         finished += 1
-        usage = getattr(reply, "usage", None)
-        counted = getattr(usage, "completion_tokens", None)  # a provider may not say
+        prompt_tokens, counted = _usage(reply)  # None where a provider does not say
         tokens = tokens + counted if tokens is not None and counted is not None else None
         if on_progress is not None:
             on_progress(SamplingProgress(finished, len(requests), tokens,
                                          time.perf_counter() - started))
         return RemoteSample(choice.message.content or "", constrained, choice.finish_reason,
-                            index, *_usage(reply))
+                            index, prompt_tokens, counted)
 
     return list(await asyncio.gather(*(one(*request) for request in requests)))
 
