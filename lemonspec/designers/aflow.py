@@ -64,18 +64,18 @@ def propose(design: Design, space: Space, rng: random.Random,
 def _modify(d: Design, space: Space, rng: random.Random) -> tuple[Design, str] | None:
     n, levels = d.size, space.levels
     kind = rng.choice(EDITS)
-    others = [k for k in range(n) if k != d.output]
+    others = [k for k in range(n) if k not in d.output]
     if kind == "add_agent" and n < MAX_AGENTS:
         role = rng.choice(space.pool)
         return (Design((*d.roles, role), (*d.levels, space.default_level),
-                       d.edges | {(n, d.output)}, d.output), f"add_agent {role}")
+                       d.edges | {(n, d.answerer)}, d.output), f"add_agent {role}")
     if kind == "remove_agent" and others:
         k = rng.choice(others)
         keep = [i for i in range(n) if i != k]
         index = {old: new for new, old in enumerate(keep)}
         edges = {(index[a], index[b]) for a, b in d.edges if k not in (a, b)}
         return (Design(tuple(d.roles[i] for i in keep), tuple(d.levels[i] for i in keep),
-                       edges, index[d.output]), f"remove_agent {k}")
+                       edges, tuple(index[a] for a in d.output)), f"remove_agent {k}")
     if kind == "change_role":
         k = rng.randrange(n)
         role = rng.choice([r for r in space.pool if r != d.roles[k]] or [d.roles[k]])
@@ -179,7 +179,7 @@ class AFlow:
 
 def _to_json(design: Design) -> dict[str, Any]:
     return {"roles": list(design.roles), "levels": list(design.levels),
-            "edges": sorted([a, b] for a, b in design.edges), "output": design.output}
+            "edges": sorted([a, b] for a, b in design.edges), "output": design.answerer}
 
 
 def _from_json(data: Mapping[str, Any]) -> Design:

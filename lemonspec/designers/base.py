@@ -68,8 +68,9 @@ def load_method(name: str, settings: Mapping[str, Any] | None = None) -> Method:
                     f"its settings are {', '.join(sorted(fields))}")
     try:
         chosen = cls.Settings(**(settings or {}))
-    except (TypeError, ValueError) as exc:
-        raise Error(f"bad {name} settings: {exc}") from None
+    except (TypeError, ValueError) as exc:  # attrs' validators put the sentence first
+        detail = exc.args[0] if exc.args and isinstance(exc.args[0], str) else exc
+        raise Error(f"bad {name} settings: {detail}") from None
     for field in attrs.fields(cls.Settings):
         problem = _bad_setting(field.name, getattr(chosen, field.name), field.default)
         if problem:
@@ -85,6 +86,8 @@ _WEIGHTS = ("low_rank", "alpha")
 
 
 def _bad_setting(name: str, value: Any, default: Any) -> str | None:
+    if isinstance(default, str):  # a choice: its own validator names the choices
+        return None
     if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
         return "must be a whole number"
     if isinstance(default, float) and (isinstance(value, bool)

@@ -9,6 +9,12 @@ the code (so each edge's probability sigmoid(logit) lies between 0.27 and 0.73);
 AgentPrune, and the network's weights follow REINFORCE with the utility "solved"
 (`loss = -log_prob * utility`, Adam, batches of 4). One topology per query.
 
+The decision (the code's `--decision_method`): `vote`, the code's FinalMajorVote (every
+agent answers, the most common answer wins; edges may join any two agents), or `refer`,
+the code's default FinalRefer played by the lineup's last agent (it reads every agent and
+answers; no edge leaves it). `vote` is the default here because under `refer` no topology
+the normalised logits can express beats Random on the simulator (docs/baselines.md).
+
 Simplified: embeddings are a hashed bag of words (graphs.embed), because no sentence
 encoder can be fetched offline; the paper's sparsity regulariser is left out (the code's
 training loss is the REINFORCE term alone). Plain torch: torch_geometric is not needed for a graph of a few nodes.
@@ -27,6 +33,9 @@ from lemonspec.designers.graphs import design_of, embed, full_mask, sample_dag
 from lemonspec.designers.space import Design, Space
 
 
+DECISIONS = ("vote", "refer")
+
+
 @attrs.frozen
 class Settings:
     iterations: int = 10  # the code's GSM8K run: 10 iterations of batch 4, Adam lr 0.1
@@ -34,6 +43,7 @@ class Settings:
     lr: float = 0.1
     dim: int = 32  # embedding size of roles and queries
     hidden: int = 16
+    decision: str = attrs.field(default="vote", validator=attrs.validators.in_(DECISIONS))
 
 
 def _network(dim: int, hidden: int):
@@ -82,7 +92,7 @@ class GDesigner:
     settings: Settings = attrs.field(factory=Settings)
     Settings = Settings
     name = "gdesigner"
-    version = 2
+    version = 3  # 3: the decision setting (folders of 2 answered by the last agent)
     per_query = True
 
     def train(self, env: Environment, seed: int) -> Trained:
@@ -94,7 +104,8 @@ class GDesigner:
         generator, rng = seeded(seed)
         network = _network(s.dim, s.hidden)
         optimizer = torch.optim.Adam(network.parameters(), lr=s.lr)
-        mask = full_mask(n, n - 1)
+        output = self._output(n)
+        mask = full_mask(n, output)
         history, exhausted = [], False
         try:
             for step in range(s.iterations):
@@ -103,7 +114,7 @@ class GDesigner:
                 for task in tasks:
                     logits = network(*_inputs(space.lineup, task.input, s.dim, space))
                     samples.append(sample_dag(torch.sigmoid(logits), mask, generator))
-                designs = [design_of(space.lineup, space.default_level, edges, n - 1)
+                designs = [design_of(space.lineup, space.default_level, edges, output)
                            for edges, _ in samples]
                 utilities = env.score(list(zip(designs, tasks)))
                 loss = torch.stack([-lp * u for (_, lp), u in zip(samples, utilities)]).mean()
@@ -129,6 +140,10 @@ class GDesigner:
         generator = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             logits = network(*_inputs(lineup, query, s.dim, space))
-        mask = full_mask(len(lineup), len(lineup) - 1)
-        edges, _ = sample_dag(torch.sigmoid(logits), mask, generator)
-        return design_of(lineup, space.default_level, edges, len(lineup) - 1)
+        output = self._output(len(lineup))
+        edges, _ = sample_dag(torch.sigmoid(logits), full_mask(len(lineup), output), generator)
+        return design_of(lineup, space.default_level, edges, output)
+
+    def _output(self, n: int) -> int | None:
+        """The answering agent under `refer` (the lineup's last), None for a vote of all."""
+        return n - 1 if self.settings.decision == "refer" else None

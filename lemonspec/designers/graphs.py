@@ -41,14 +41,17 @@ def sample_dag(probabilities, mask, generator, *, threshold: float | None = None
     return frozenset(edges), torch.stack(log_probs).sum()
 
 
-def design_of(roles, level: str, edges, output: int, keep=None) -> Design:
+def design_of(roles, level: str, edges, output: int | None, keep=None) -> Design:
     """A design over `roles` (all at `level`) with `edges`; with `keep`, only those agents
-    (their edges renumbered). The output hears every agent nobody reads."""
+    (their edges renumbered). The output agent hears every agent nobody reads; with output
+    None every agent votes (G-Designer's FinalMajorVote reads every agent the same way)."""
     keep = list(range(len(roles))) if keep is None else sorted(keep)
     index = {old: new for new, old in enumerate(keep)}
     kept_edges = {(index[a], index[b]) for a, b in edges if a in index and b in index}
-    out = index[output]
     kept_roles = tuple(roles[i] for i in keep)
+    if output is None:
+        return Design(kept_roles, (level,) * len(keep), kept_edges, range(len(keep)))
+    out = index[output]
     return Design(kept_roles, (level,) * len(keep),
                   read_by_output(len(keep), kept_edges, out), out)
 
@@ -75,9 +78,10 @@ def prune_lowest(logits, mask, rate: float):
     return new
 
 
-def full_mask(n: int, output: int) -> list[list[int]]:
+def full_mask(n: int, output: int | None) -> list[list[int]]:
     """Every edge but self-loops and edges out of the answering agent: it plays the papers'
-    decision node, which reads the others and is read by none."""
+    decision node, which reads the others and is read by none. With output None (a vote)
+    every edge between two agents."""
     return [[int(i != j and i != output) for j in range(n)] for i in range(n)]
 
 

@@ -68,30 +68,41 @@ def items(split: str = "test", limit: int | None = None, seed: int = 0) -> list[
 def expected_success(design, index: int) -> float:
     """The exact probability that `design` (a designers.space.Design) answers simulator task
     `index` right, over the workers' luck: the simulator's own per-agent probabilities
-    (Simulator.probability), summed over every pattern of right and wrong upstream answers
-    in topological order. Only the output agent has a duty (the answer format), as
-    space.render writes it. Tests compare designers with it instead of with a few dozen
-    0/1 draws, which cannot tell apart teams a few points apart
+    (Simulator.probability), summed over every pattern of answers in topological order.
+    Only the answering agents have a duty (the answer format), as space.render writes it.
+    A vote needs the wrong answers too: the simulator's wrong answer is the right one plus
+    1, 2 or 3, equally likely, drawn apart from right-or-wrong; the vote is the runtime's
+    own (`majority`, ties to the earliest listed). Tests compare designers with it instead
+    of with a few dozen 0/1 draws, which cannot tell apart teams a few points apart
     (tests/designers/test_simulated.py checks it against the runtime's draws)."""
     from lemonspec.designers.space import topological_order
+    from lemonspec.runtime.answers import majority
+    from lemonspec.training.simulator import WRONG_OFFSETS
 
     sim = simulator()
     task = sim.tasks[index]
-    order = [k for k in topological_order(design.size, design.edges) or ()
-             if k != design.output]
+    order = topological_order(design.size, design.edges) or []
     upstream = {k: sorted(a for a, b in design.edges if b == k) for k in range(design.size)}
+    # Outcomes of one agent: 0 is the right answer, an offset a wrong one. Without a vote
+    # only right-or-wrong matters, so one "wrong" outcome stands for all of them.
+    offsets = WRONG_OFFSETS if design.is_vote else WRONG_OFFSETS[:1]
 
-    def probability(k: int, right: dict[int, bool]) -> float:
-        return sim.probability(task, design.roles[k], design.levels[k], k == design.output,
-                               [(design.roles[a], right[a]) for a in upstream[k]])
+    def probability(k: int, answers: dict[int, int]) -> float:
+        return sim.probability(task, design.roles[k], design.levels[k], k in design.output,
+                               [(design.roles[a], answers[a] == 0) for a in upstream[k]])
 
-    def total(position: int, right: dict[int, bool]) -> float:
+    def team_right(answers: dict[int, int]) -> bool:
+        return majority([str(answers[k]) for k in design.output]) == "0"
+
+    def total(position: int, answers: dict[int, int]) -> float:
         if position == len(order):
-            return probability(design.output, right)
+            return float(team_right(answers))
         k = order[position]
-        p = probability(k, right)
-        return (p * total(position + 1, {**right, k: True})
-                + (1 - p) * total(position + 1, {**right, k: False}))
+        p = probability(k, answers)
+        share = (1 - p) / len(offsets)
+        return (p * total(position + 1, {**answers, k: 0})
+                + sum(share * total(position + 1, {**answers, k: offset})
+                      for offset in offsets))
 
     return total(0, {})
 

@@ -1,11 +1,12 @@
 """The design space every designer writes into: agents drawn from a role pool, each at a
-capacity level, `after` edges that form a DAG, one output agent. A `Design` is a plain
-value; `render` turns it into the `.lemon` text that the compiler checks and the runtime runs.
+capacity level, `after` edges that form a DAG, and an output: one answering agent, or a
+majority vote of several (G-Designer's FinalMajorVote). A `Design` is a plain value; `render`
+turns it into the `.lemon` text that the compiler checks and the runtime runs.
 
 The space is the same for every method (the role pool and lineup of `benchmarks/baselines.py`,
 the profile's levels), so a comparison of designers is about design, not prompts: the only
-instruction any agent gets beyond its base role is the answer format on the output agent,
-exactly as the fixed baselines do it.
+instruction any agent gets beyond its base role is the answer format on the answering agent
+(on every voter of a vote), exactly as the fixed baselines do it (`sc_cot` for a vote).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Space:
     lineup: tuple[str, ...]  # the fixed baselines' agents, decider last (the node set)
     levels: tuple[str, ...]  # capacity levels, lowest first
     default_level: str
+    answer: str | None = None  # the answer type a vote compares (`answer: number`), if known
 
     @property
     def pool(self) -> tuple[str, ...]:
@@ -46,10 +48,10 @@ class Space:
 
         if dataset == SIMULATOR:
             return cls(dataset, "math", "Solve the simulated task.", _NUMBER, LINEUPS["math"],
-                       tuple(levels), default_level)
+                       tuple(levels), default_level, "number")
         task = TASKS[dataset]
         return cls(dataset, task.family, task.goal, task.answer_format, task.lineup,
-                   tuple(levels), default_level)
+                   tuple(levels), default_level, task.answer)
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self, value_serializer=lambda _, __, v: list(v)
@@ -58,7 +60,8 @@ class Space:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Space:
         return cls(data["dataset"], data["family"], data["goal"], data["answer_format"],
-                   tuple(data["lineup"]), tuple(data["levels"]), data["default_level"])
+                   tuple(data["lineup"]), tuple(data["levels"]), data["default_level"],
+                   data.get("answer"))  # folders saved before votes lack it
 
     def role_description(self, role: str) -> str:
         return standard_roles()[role]
@@ -68,19 +71,27 @@ def _edge_set(edges: Iterable[tuple[int, int]]) -> frozenset[tuple[int, int]]:
     return frozenset(edges)
 
 
+def _agents(output: int | Iterable[int]) -> tuple[int, ...]:
+    return (output,) if isinstance(output, int) else tuple(output)
+
+
 @attrs.frozen
 class Design:
-    """One team: agents (role, level), edges (upstream index, downstream index), an output."""
+    """One team: agents (role, level), edges (upstream index, downstream index), and the
+    output: one answering agent (an index), or the voters of a majority vote (several; ties
+    go to the earliest listed, as the runtime counts)."""
 
     roles: tuple[str, ...]
     levels: tuple[str, ...]
     edges: frozenset[tuple[int, int]] = attrs.field(converter=_edge_set)
-    output: int
+    output: tuple[int, ...] = attrs.field(converter=_agents)
 
     def __attrs_post_init__(self):
         if len(self.roles) != len(self.levels) or not self.roles:
             raise ValueError("a design needs one level per agent and at least one agent")
-        if not 0 <= self.output < len(self.roles):
+        if not self.output or len(set(self.output)) != len(self.output):
+            raise ValueError(f"output {self.output} must name distinct agents")
+        if not all(isinstance(k, int) and 0 <= k < len(self.roles) for k in self.output):
             raise ValueError(f"output {self.output} is not an agent")
         if topological_order(len(self.roles), self.edges) is None:
             raise ValueError("the edges of a design must form a DAG")
@@ -88,6 +99,17 @@ class Design:
     @property
     def size(self) -> int:
         return len(self.roles)
+
+    @property
+    def is_vote(self) -> bool:
+        return len(self.output) > 1
+
+    @property
+    def answerer(self) -> int:
+        """The one answering agent (for the methods that never vote)."""
+        if self.is_vote:
+            raise ValueError("a vote has no single answering agent")
+        return self.output[0]
 
 
 def topological_order(n: int, edges: Iterable[tuple[int, int]]) -> list[int] | None:
@@ -139,9 +161,13 @@ def render(design: Design, space: Space, name: str = "designed") -> str:
     """The design as a canonically formatted `.lemon` file."""
     names = role_agent_names(design.roles)
     lines = [f"team {name} {{", f"goal: {encode_short(space.goal)}"]
+    if design.is_vote:
+        if space.answer is None:
+            raise ValueError(f"a vote needs the answer type of {space.dataset}'s answers")
+        lines.append(f"answer: {space.answer}")  # what the vote compares
     for i in topological_order(design.size, design.edges) or ():  # a Design is a DAG
         lines.append(f"agent {names[i]}: {design.roles[i]} {{")
-        if i == design.output:
+        if i in design.output:
             lines.append(f"duty: {encode_short(space.answer_format)}")
         if design.levels[i] != space.default_level:
             lines.append(f"capacity: {design.levels[i]}")
@@ -149,5 +175,6 @@ def render(design: Design, space: Space, name: str = "designed") -> str:
         if upstream:
             lines.append(f"after: {', '.join(names[a] for a in upstream)}")
         lines.append("}")
-    lines += [f"output: {names[design.output]}", "}"]
+    voters = ", ".join(names[k] for k in design.output)
+    lines += [f"output: {f'vote({voters})' if design.is_vote else voters}", "}"]
     return format_text("\n".join(lines) + "\n")

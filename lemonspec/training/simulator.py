@@ -57,6 +57,9 @@ EDGE_RIGHT = 2.5
 EDGE_WRONG = 0.0
 DISTRACTION = -0.7
 UNKNOWN_ROLE_FIT = -1.0
+# A wrong answer is the right one plus one of these, equally likely: wrong answers can agree,
+# so a vote can elect one.
+WRONG_OFFSETS = (1, 2, 3)
 MAX_RECORDED_CALLS = 1000  # the ScriptedModels' call logs are trimmed beyond this
 
 # Which rollout sample is executing (see the module docstring: common random numbers).
@@ -189,7 +192,7 @@ class Simulator:
         p = self.probability(task, role, level, has_duty, upstream)
         key = (self.seed, task.index, call.agent, SAMPLE_KEY.get())
         answer = task.answer if uniform(*key, "right") < p else (
-            task.answer + 1 + int(uniform(*key, "wrong") * 3))
+            task.answer + WRONG_OFFSETS[int(uniform(*key, "wrong") * len(WRONG_OFFSETS))])
         tokens = COMPLETION_TOKENS[level]
         filler = " ".join(["step"] * (tokens - 2))
         return ScriptedReply(f"{filler}\nAnswer: {answer}", completion_tokens=tokens)

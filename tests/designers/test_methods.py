@@ -112,7 +112,7 @@ def test_gdesigner_topology_depends_on_the_query_and_training_changes_the_networ
 
 def test_aflow_search_finds_the_rewarded_workflow():
     def rule(design, query):  # two agents (half the reward), the output raised (all)
-        return (design.size == 2) * (0.5 + 0.5 * (design.levels[design.output] != "small"))
+        return (design.size == 2) * (0.5 + 0.5 * (design.levels[design.answerer] != "small"))
 
     trained = load_method("aflow", {"max_rounds": 40, "validation_tasks": 1,
                                     "convergence_rounds": 40}) \
@@ -124,7 +124,7 @@ def test_aflow_search_finds_the_rewarded_workflow():
 
 def test_argdesigner_learns_to_write_the_smallest_solving_team():
     def rule(design, query):  # any team with a MathSolver answering solves it
-        return design.roles[design.output] == "MathSolver"
+        return design.roles[design.answerer] == "MathSolver"
 
     method = load_method("argdesigner", {"rounds": 8, "samples_per_task": 6})
     params = method.train(ScriptedEnvironment(rule), seed=0).params
@@ -142,7 +142,7 @@ def test_ofamas_one_generator_writes_what_each_kind_of_query_rewards():
     wanted = {queries[0]: "MathSolver", queries[1]: "ProgrammingExpert"}
 
     def rule(design, query):
-        return design.roles[design.output] == wanted[query]
+        return design.roles[design.answerer] == wanted[query]
 
     # One data pass: both queries see the same nine configurations, so the examples differ
     # only by which solved (with two queries, more passes would give each its own roles).
@@ -196,14 +196,47 @@ def random_expected() -> float:
                                   "ofamas"])
 def test_designer_beats_random_on_held_out_tasks(name):
     """Default settings, seed 0, the whole train split (as experiments/designers/run.sh).
-    G-Designer does not beat Random on the simulator (its normalised edge probabilities cap
-    it near Random), and OFA-MAS beats it at seeds 0, 2 and 3 but not 1: docs/baselines.md
-    gives the measured values and the reasons."""
+    OFA-MAS beats it at seeds 0, 2 and 3 but not 1: docs/baselines.md gives the measured
+    values and the reasons. G-Designer has its own test below."""
     method = load_method(name)
     env = Environment(space(), simulated.training_tasks("train"), simulated.profile(), seed=0)
     trained = method.train(env, seed=0)
     designed, baseline = expected_held_out(method, trained.params), random_expected()
     assert designed > baseline + 0.01, (designed, baseline)
+
+
+def test_gdesigner_voting_teams_beat_random_over_seeds():
+    """G-Designer with its default decision, the code's FinalMajorVote: over seeds 0-3 the
+    mean exact value of its held-out teams beats Random by a point. One seed alone can
+    fall to Random's level, and most of the gain is the vote, not the learning (untrained
+    networks score about 31 %): docs/baselines.md gives the values and why."""
+    method = load_method("gdesigner")
+    assert method.settings.decision == "vote"
+    values = []
+    for seed in range(4):
+        env = Environment(space(), simulated.training_tasks("train"), simulated.profile(),
+                          seed=seed)
+        values.append(expected_held_out(method, method.train(env, seed=seed).params))
+    baseline = random_expected()
+    assert sum(values) / len(values) > baseline + 0.01, (values, baseline)
+
+
+def test_gdesigner_refer_decision_answers_by_the_last_agent():
+    """`decision = "refer"` (the code's FinalRefer, played by the lineup's last agent): one
+    answering agent that no edge leaves; `vote`: every agent votes and edges may join any
+    two agents."""
+    refer, vote = load_method("gdesigner", {"decision": "refer"}), load_method("gdesigner")
+    env = Environment(space(), simulated.training_tasks("train")[:4], simulated.profile(),
+                      budget=0, seed=0)
+    query = simulated.training_tasks("test")[0].input
+    last = len(space().lineup) - 1
+    for seed in range(8):
+        answered = refer.design(refer.train(env, seed=0).params, space(), query, seed)
+        assert answered.output == (last,) and all(a != last for a, _ in answered.edges)
+        voted = vote.design(vote.train(env, seed=0).params, space(), query, seed)
+        assert voted.output == tuple(range(len(space().lineup)))
+        assert "output: vote(" in render(voted, space()) and "answer: number" in render(
+            voted, space())
 
 
 def test_budget_counts_paid_calls_and_stops_the_search():

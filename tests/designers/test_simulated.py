@@ -49,3 +49,38 @@ def test_the_exact_value_matches_the_runtimes_draws():
     mean = sum(exact) / len(exact)
     error = math.sqrt(sum(p * (1 - p) for p in exact) * visits) / (visits * len(tasks))
     assert abs(observed / (visits * len(tasks)) - mean) < 4 * error
+
+
+def test_a_vote_elects_wrong_answers_that_agree():
+    """Three voters, no edges: the vote is right with two or three right answers, or with
+    only the first listed right while the two wrong answers differ (a three-way tie goes
+    to the earliest listed); the simulator's wrong answers agree with chance 1/3."""
+    sim = simulated.simulator()
+    task = sim.tasks[0]
+    roles = ("MathSolver", "Inspector", "MathAnalyst")
+    vote = Design(roles, ("small",) * 3, frozenset(), (0, 1, 2))
+    p = [sim.probability(task, role, "small", True, []) for role in roles]
+    q = [1 - x for x in p]
+    two_or_more = (p[0] * p[1] * p[2] + p[0] * p[1] * q[2] + p[0] * q[1] * p[2]
+                   + q[0] * p[1] * p[2])
+    first_alone = p[0] * q[1] * q[2] * (2 / 3)
+    assert simulated.expected_success(vote, 0) == pytest.approx(two_or_more + first_alone)
+    # The same agents with another voter listed first: only the tie-break differs.
+    reordered = Design(roles, ("small",) * 3, frozenset(), (1, 0, 2))
+    assert simulated.expected_success(reordered, 0) == pytest.approx(
+        two_or_more + q[0] * p[1] * q[2] * (2 / 3))
+
+
+def test_a_votes_exact_value_matches_the_runtimes_draws():
+    """A four-agent vote with an edge, run by the runtime from its rendered `.lemon`
+    (`answer: number`, `output: vote(...)`): 6 visits of the 48 held-out tasks."""
+    tasks = simulated.training_tasks("test")
+    design = Design(("MathAnalyst", "MathSolver", "ProgrammingExpert", "Inspector"),
+                    ("small",) * 4, {(0, 1)}, (0, 1, 2, 3))
+    env = Environment(space(), tasks, simulated.profile(), seed=5)
+    visits = 6
+    observed = sum(sum(env.score([(design, t) for t in tasks])) for _ in range(visits))
+    exact = [simulated.expected_success(design, simulated.task_index(t.id)) for t in tasks]
+    mean = sum(exact) / len(exact)
+    error = math.sqrt(sum(p * (1 - p) for p in exact) * visits) / (visits * len(tasks))
+    assert abs(observed / (visits * len(tasks)) - mean) < 4 * error
