@@ -32,7 +32,6 @@ from lemonspec.designers.environment import BudgetExhausted, Environment
 from lemonspec.designers.graphs import design_of, embed, full_mask, sample_dag
 from lemonspec.designers.space import Design, Space
 
-
 DECISIONS = ("vote", "refer")
 
 
