@@ -37,6 +37,10 @@ class Space:
     levels: tuple[str, ...]  # capacity levels, lowest first
     default_level: str
     answer: str | None = None  # the answer type a vote compares (`answer: number`), if known
+    # The roles' descriptions when the designer was trained: the per-query designers embed
+    # them, so a saved designer keeps designing with what it learned on even after the
+    # standard library's wording changes (a change once shifted OFA-MAS's teams silently).
+    descriptions: tuple[tuple[str, str], ...] = ()
 
     @property
     def pool(self) -> tuple[str, ...]:
@@ -47,11 +51,17 @@ class Space:
         from lemonspec.benchmarks.baselines import LINEUPS, TASKS
 
         if dataset == SIMULATOR:
-            return cls(dataset, "math", "Solve the simulated task.", _NUMBER, LINEUPS["math"],
-                       tuple(levels), default_level, "number")
-        task = TASKS[dataset]
-        return cls(dataset, task.family, task.goal, task.answer_format, task.lineup,
-                   tuple(levels), default_level, task.answer)
+            family, goal, answer_format, lineup, answer = (
+                "math", "Solve the simulated task.", _NUMBER, LINEUPS["math"], "number")
+        else:
+            task = TASKS[dataset]
+            family, goal, answer_format, lineup, answer = (
+                task.family, task.goal, task.answer_format, task.lineup, task.answer)
+        described = standard_roles()
+        descriptions = tuple((role, described[role])
+                             for role in dict.fromkeys((*role_pool(family), *lineup)))
+        return cls(dataset, family, goal, answer_format, lineup, tuple(levels), default_level,
+                   answer, descriptions)
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self, value_serializer=lambda _, __, v: list(v)
@@ -61,10 +71,12 @@ class Space:
     def from_json(cls, data: Mapping[str, Any]) -> Space:
         return cls(data["dataset"], data["family"], data["goal"], data["answer_format"],
                    tuple(data["lineup"]), tuple(data["levels"]), data["default_level"],
-                   data.get("answer"))  # folders saved before votes lack it
+                   data.get("answer"),  # folders saved before votes lack it
+                   tuple((role, text) for role, text in data.get("descriptions", ())))
 
     def role_description(self, role: str) -> str:
-        return standard_roles()[role]
+        """The role's description as the designer was trained with it."""
+        return dict(self.descriptions).get(role) or standard_roles()[role]
 
 
 def _edge_set(edges: Iterable[tuple[int, int]]) -> frozenset[tuple[int, int]]:

@@ -4,6 +4,7 @@ designer per item into the usual results file."""
 
 import json
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
@@ -18,6 +19,41 @@ from lemonspec.designers.store import DesignerWriter, check_fits, load
 pytest.importorskip("torch")
 
 TINY = ["--set", "iterations=1", "--set", "batch_size=2"]
+
+
+def test_a_saved_designer_keeps_the_role_descriptions_it_was_trained_with(tmp_path):
+    """The per-query designers embed role descriptions: a folder designs with the ones of
+    its training, not with a later standard library's wording (which would move its teams
+    without a word)."""
+    out = tmp_path / "g"
+    train_designer("gdesigner", "simulator", out=out, settings={"iterations": 1,
+                                                                "batch_size": 2})
+    manifest = json.loads((out / "manifest.json").read_text())
+    saved = dict(manifest["space"]["descriptions"])
+    assert saved["MathSolver"] == Space.for_dataset("simulator", ("small",), "small") \
+        .role_description("MathSolver")
+    reworded = dict(saved, MathSolver="A different wording of the solver.")
+    manifest["space"]["descriptions"] = sorted(reworded.items())
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    space = load(out).space
+    assert space.role_description("MathSolver") == "A different wording of the solver."
+    old = {k: v for k, v in space.to_json().items() if k != "descriptions"}
+    assert Space.from_json(old).role_description("MathSolver") == saved["MathSolver"]
+
+
+def test_a_vote_design_renders_a_typed_vote_every_voter_told_the_format():
+    space = Space.for_dataset("simulator", ("small", "medium", "large"), "small")
+    design = Design(("MathAnalyst", "MathSolver", "Inspector"), ("small",) * 3, {(0, 1)},
+                    (2, 0, 1))
+    ir = compile_text(render(design, space), "<t>", levels=space.levels, default_level="small")
+    assert ir.output.kind == "vote"
+    assert ir.output.agents == ("inspector", "math_analyst", "math_solver")
+    assert all(space.answer_format in (a.duty or "") for a in ir.agents)
+    assert "answer: number" in render(design, space)
+    with pytest.raises(ValueError, match="answer type"):
+        render(design, attrs.evolve(space, answer=None))
+    with pytest.raises(ValueError, match="distinct"):
+        Design(("MathAnalyst", "MathSolver"), ("small",) * 2, (), (1, 1))
 
 
 def test_rendered_designs_compile_with_levels_roles_and_edges():
