@@ -89,7 +89,7 @@ class Environment:
         if running is not None:
             running.set((ir, task.input))
         run = await run_team(ir, task.input, profile=self.profile, cache=self._cache,
-                             limiter=limiter, answer=task.answer, extractor=task.extractor,
+                             limiter=limiter, answer=task.answer, extractor=task.extractor_for(ir.answer),
                              sample=visit)
         self.spent.calls += run.model_calls
         self.spent.tokens += (run.prompt_tokens or 0) + (run.completion_tokens or 0)

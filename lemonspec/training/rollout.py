@@ -311,7 +311,8 @@ class LemonRollout:
     async def _score(self, ir, task: Task, index: int, cache, limiter):
         simulator.RUNNING.set((ir, task.input))  # for a simulated environment that reads the IR
         run = await run_team(ir, task.input, profile=self.profile, cache=cache, limiter=limiter,
-                             answer=task.answer, extractor=task.extractor, sample=index)
+                             answer=task.answer, extractor=task.extractor_for(ir.answer),
+                             sample=index)
         return reward_parts(ir, run, task.is_correct(run.answer), self.config.reward), run
 
     # ---- metrics ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ judged. From a benchmark's items or from the simulator."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,18 @@ class Task:
     # The type of its gold answers: a written team that declares none takes it, and its
     # agents are told its format (runtime/answers.py's team_answer_type).
     answer: AnswerType | None = None
+    # How a team that declares its own (compatible) answer type is read: the benchmark's
+    # scoring.item_extractor under that type, as `lemonc bench` reads it. None: `extractor`.
+    declared_reader: Callable[[AnswerType], Extractor] | None = attrs.field(
+        default=None, eq=False, repr=False)
+
+    def extractor_for(self, declared: AnswerType | None) -> str | Extractor:
+        """The extractor for a team that declares `declared` (None: declares nothing):
+        a team declaring `choice(A, B)` on a four-option item is read as bench reads it,
+        among its own options, not among the item's."""
+        if declared is None or self.declared_reader is None:
+            return self.extractor
+        return self.declared_reader(declared)
 
 
 def benchmark_tasks(data: DataConfig) -> list[Task]:
@@ -41,7 +54,8 @@ def benchmark_tasks(data: DataConfig) -> list[Task]:
 
         # The benchmark's own extractor and scorer: the reward judges as `lemonc bench` does.
         tasks.append(Task(item.id, orchestrator_prompt(item.prompt, family=family), item.prompt,
-                          item_extractor(item), is_correct, item_answer_type(item)))
+                          item_extractor(item), is_correct, item_answer_type(item),
+                          functools.partial(item_extractor, item)))
     return unique_prompts(tasks)
 
 

@@ -57,3 +57,28 @@ def test_the_trainers_tasks_judge_as_bench_does(tmp_path, monkeypatch):
     for output, _, correct in [(o, a, c) for i, o, a, c in CASES if i is NUMBER]:
         answer = get_extractor(task.extractor)(output)  # what the rollout's team run gives
         assert task.is_correct(answer) is correct, output
+
+
+def test_the_trainer_reads_a_declared_answer_type_as_bench_does(tmp_path, monkeypatch):
+    """A team that declares `choice(A, B)` on a four-option item: bench reads its outputs
+    among A and B only, so the trainer's reward must too (it once read them among the
+    item's four and scored "C" right where bench scored it unreadable)."""
+    pytest.importorskip("torch")
+    from lemonspec.compiler.ir import AnswerType
+    from lemonspec.training.config import DataConfig
+    from lemonspec.training.tasks import benchmark_tasks
+
+    (tmp_path / "mmlu" / "dev").mkdir(parents=True)
+    (tmp_path / "mmlu" / "dev" / "algebra_dev.csv").write_text(
+        "question,choice0,choice1,choice2,choice3,answer\nWhich?,one,two,three,four,2\n")
+    monkeypatch.setenv("LEMONSPEC_DATA", str(tmp_path))
+    [task] = benchmark_tasks(DataConfig(dataset="mmlu", split="dev", limit=None))
+    from lemonspec.benchmarks import load
+
+    [item] = load("mmlu", "dev")
+    narrow = AnswerType("choice", ("A", "B"))
+    for output in ("Answer: C", "Answer: B", "three", "Answer: A or C"):
+        trainer = get_extractor(task.extractor_for(narrow))(output)
+        assert trainer == answer_extractor(item, narrow)(output), output
+    assert get_extractor(task.extractor_for(narrow))("Answer: C") is None
+    assert get_extractor(task.extractor_for(None))("Answer: C") == "C"
