@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lemonspec.compiler import CheckResult, CompileError, Diagnostic, TeamIR
+    from lemonspec.compiler import AnswerType, CheckResult, CompileError, Diagnostic, TeamIR
     from lemonspec.runtime import (
+        AnswerTypeConflict,
         CacheError,
         LevelConfig,
         MemoryCache,
@@ -42,7 +43,7 @@ LANGUAGE_VERSION = 1
 # lemonspec.environment.configure(), which the runtime calls before loading torch or LiteLLM.
 
 __all__ = [
-    "LANGUAGE_VERSION", "CacheError", "CheckResult", "CompileError", "Diagnostic",
+    "LANGUAGE_VERSION", "AnswerType", "AnswerTypeConflict", "CacheError", "CheckResult", "CompileError", "Diagnostic",
     "LevelConfig", "MemoryCache", "ModelSetupError", "Profile", "ProfileError", "RecordedRun",
     "RunResult", "ScriptedModel", "SqliteCache", "TeamIR", "TraceError", "__version__", "check",
     "check_file", "compile", "compile_file", "load_profile", "run", "run_sync",
@@ -50,8 +51,9 @@ __all__ = [
 
 # Names re-exported on first use (PEP 562), so `import lemonspec` stays light.
 _LAZY = {
-    **dict.fromkeys(("CheckResult", "CompileError", "Diagnostic", "TeamIR"), "lemonspec.compiler"),
-    **dict.fromkeys(("CacheError", "LevelConfig", "MemoryCache", "ModelSetupError", "Profile",
+    **dict.fromkeys(("AnswerType", "CheckResult", "CompileError", "Diagnostic", "TeamIR"),
+                    "lemonspec.compiler"),
+    **dict.fromkeys(("AnswerTypeConflict", "CacheError", "LevelConfig", "MemoryCache", "ModelSetupError", "Profile",
                      "ProfileError", "RecordedRun", "RunResult", "ScriptedModel", "SqliteCache",
                      "TraceError", "load_profile"), "lemonspec.runtime"),
 }
@@ -124,10 +126,12 @@ async def run(team: TeamIR | str | os.PathLike[str], task_input: str, *,
     profile: a Profile, a shipped profile name (`embedded`, `openai`, `paper-vllm`) or a TOML
         path; default $LEMONSPEC_PROFILE, else the embedded model.
     model: run every level on this LiteLLM model string (the CLI's --model).
-    options: cache, trace, concurrency, limiter, extractor, sample, replay, listeners (see
+    options: cache, trace, concurrency, limiter, extractor, answer (the task's answer type,
+        an AnswerType or its spelling such as "number"), sample, replay, listeners (see
         lemonspec.runtime.run_team).
 
-    Raises CompileError for a spec with errors, ProfileError (and its ModelSetupError) before
+    Raises CompileError for a spec with errors, AnswerTypeConflict for a team that declares
+    an answer type the task's answers cannot be, ProfileError (and its ModelSetupError) before
     any agent runs for a profile or model that cannot work; an agent that fails at run time
     is in the result (`result.ok`, `result.failures`), not raised.
     """

@@ -133,6 +133,24 @@ def test_configure_sets_the_defaults_and_a_users_choice_wins(monkeypatch):
     assert os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
 
 
+def test_every_path_to_litellm_configures_first():
+    """LiteLLM fetches its cost map over the network at import (three tries, seconds
+    offline) unless configured: each module that imports it runs configure() first. Here
+    the preflight of a run (the first LiteLLM import of `lemonspec.run_sync`)."""
+    script = ("import os, sys\n"
+              "os.environ.pop('LITELLM_LOCAL_MODEL_COST_MAP', None)\n"
+              "os.environ['OPENAI_API_KEY'] = 'not-a-key'\n"
+              "from lemonspec.runtime import check_models, uniform_profile\n"
+              "check_models(uniform_profile('openai/gpt-4o-mini'), {'small'})\n"
+              "assert 'litellm' in sys.modules\n"
+              "print(os.environ.get('LITELLM_LOCAL_MODEL_COST_MAP'))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "True"
+    assert "cost map fetch" not in out.stderr
+
+
 def test_a_command_whose_extra_is_missing_names_it_in_one_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "trl", None)  # as if not installed
     result = CliRunner().invoke(main, ["train", "--help"])

@@ -225,6 +225,9 @@ def _weights_digest(folder: Path) -> str:
 def _check_remote_name(orchestrator: str) -> None:
     """LiteLLM must know the model's provider (its own lookup), else it is a mistyped
     folder or name."""
+    from lemonspec.environment import configure
+
+    configure()
     from lemonspec.runtime.providers import litellm
 
     try:

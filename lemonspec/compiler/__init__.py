@@ -21,10 +21,10 @@ from lemonspec.compiler.driver import (
     compile_text,
 )
 from lemonspec.compiler.fmt import format_text
-from lemonspec.compiler.ir import AgentNode, OutputRule, TeamIR
+from lemonspec.compiler.ir import AgentNode, AnswerType, OutputRule, TeamIR
 
 __all__ = [
-    "DEFAULT_LEVELS", "AgentNode", "CheckResult", "CompileError", "Diagnostic", "Limits",
+    "DEFAULT_LEVELS", "AgentNode", "AnswerType", "CheckResult", "CompileError", "Diagnostic", "Limits",
     "OutputRule", "Severity", "TeamIR", "check_file", "check_text", "compile_file",
     "compile_text", "format_text",
 ]

@@ -7,7 +7,7 @@ SmolLM2 with no network, with a node cache, a JSONL trace and exact accounting.
 Nothing here imports LiteLLM or torch until a model is actually called.
 """
 
-from lemonspec.runtime.answers import EXTRACTORS, get_extractor, majority
+from lemonspec.runtime.answers import EXTRACTORS, AnswerTypeConflict, get_extractor, majority
 from lemonspec.runtime.cache import (
     CachedAnswer,
     CacheError,
@@ -43,6 +43,7 @@ from lemonspec.runtime.trace import RecordedRun, TraceError, TraceWriter, read_t
 
 __all__ = [
     "EMBEDDED_GGUF", "EMBEDDED_MODEL", "EMBEDDED_MODEL_DIR", "EXTRACTORS", "AgentResult",
+    "AnswerTypeConflict",
     "CacheError", "CachedAnswer", "Endpoint", "Fault", "LevelConfig", "MemoryCache",
     "ModelSetupError", "NodeCache", "Profile", "ProfileError", "RecordedRun", "RunResult", "ScriptedCall", "ScriptedModel",
     "ScriptedReply", "SqliteCache", "TraceError", "TraceWriter", "available_profiles",

@@ -56,6 +56,9 @@ def _problem(endpoint: Endpoint) -> str | None:
     memo = (endpoint, endpoint.api_key)
     if memo in _checked:
         return None
+    from lemonspec.environment import configure
+
+    configure()  # before LiteLLM's import: its offline cost map, not a fetch with retries
     from lemonspec.runtime.providers import litellm  # LiteLLM knows the providers' needs
 
     llm = litellm()

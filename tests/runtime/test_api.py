@@ -64,6 +64,19 @@ def test_run_and_run_sync_take_a_team_text_or_file():
     assert by_file.answer == "5" and len(fake.calls) == 7
 
 
+def test_the_answer_type_is_part_of_the_api():
+    """`lemonspec.AnswerType` tells an undeclared team the task's type; a team that declares
+    another raises `lemonspec.AnswerTypeConflict` before any agent runs."""
+    fake = ScriptedModel("api-answer", lambda call: "The answer is (b)")
+    choice = lemonspec.AnswerType("choice", ("A", "B", "C"))
+    assert lemonspec.run_sync(SPEC, "Q", model=fake.model, answer=choice).answer == "B"
+    calls = len(fake.calls)
+    declared = SPEC.replace("team t {", "team t {\n    answer: number")
+    with pytest.raises(lemonspec.AnswerTypeConflict, match="answer: number"):
+        lemonspec.run_sync(declared, "Q", model=fake.model, answer=choice)
+    assert len(fake.calls) == calls
+
+
 def test_run_sync_works_inside_a_running_event_loop():
     fake = ScriptedModel("api-loop", lambda call: "Answer: 5")
 
