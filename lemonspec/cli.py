@@ -27,8 +27,10 @@ LAZY_COMMANDS = {
     "report": ("lemonspec.benchmarks.cli:report", "Compare results files of lemonc bench.", None),
     "baselines": ("lemonspec.benchmarks.cli:baselines", "The paper's baselines as .lemon specs.",
                   None),
+    # The embedded extra only for a local model: the command checks it (a remote one needs
+    # neither torch nor llguidance).
     "generate": ("lemonspec.orchestrator.cli:generate",
-                 "Write teams for a task with the orchestrator model.", EMBEDDED),
+                 "Write teams for a task with the orchestrator model.", None),
     "train": ("lemonspec.training.cli:train", "Train the orchestrator (SFT warm start or GRPO).",
               TRAIN),
     "lsp": ("lemonspec.lsp.cli:lsp", "Run the .lemon language server over stdio (editors).",

@@ -85,7 +85,7 @@ def main() -> None:
     import torch
 
     from lemonspec.compiler.driver import compile_file
-    from lemonspec.orchestrator.constraint import Scope
+    from lemonspec.orchestrator.scope import Scope
     from lemonspec.orchestrator.served import ServedEngine
     from lemonspec.runtime.embedded import load_embedded_model
     from lemonspec.runtime.profiles import parse_profile

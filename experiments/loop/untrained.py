@@ -13,7 +13,7 @@ import sys
 
 
 def main(config_path: str, folder: str) -> None:
-    from lemonspec.orchestrator.constraint import save_scope
+    from lemonspec.orchestrator.scope import save_scope
     from lemonspec.training.config import load_config
     from lemonspec.training.models import load_orchestrator
     from lemonspec.training.rollout import make_scope

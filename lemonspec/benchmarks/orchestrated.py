@@ -159,7 +159,7 @@ def open_writer(orchestrator: str, decoding: Decoding = Decoding()) -> TeamWrite
 
 def _local_writer(orchestrator: str, decoding: Decoding) -> LocalWriter:
     from lemonspec.orchestrator import load_orchestrator
-    from lemonspec.orchestrator.constraint import saved_scope
+    from lemonspec.orchestrator.scope import saved_scope
 
     scope = None
     if orchestrator == LOCAL:
@@ -232,9 +232,16 @@ def _check_remote_name(orchestrator: str) -> None:
 
     try:
         litellm().get_llm_provider(orchestrator)
-        return
     except Exception:  # noqa: BLE001, S110 - LiteLLM's "unknown provider" error; ours follows
         pass
+    else:
+        from lemonspec.runtime.preflight import model_problem
+
+        problem = model_problem(orchestrator)  # e.g. a vLLM server with no address
+        if problem:
+            raise Error(f"the orchestrator {problem}",
+                        "set it and rerun; a served orchestrator: lemonc serve (docs/serving.md)")
+        return
     if "/" in orchestrator or orchestrator.startswith((".", "~")):
         raise Error(f"no orchestrator folder {orchestrator}",
                     "give the folder `lemonc train` saved (a model or a LoRA adapter), "

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 FAMILIES = ("math", "mmlu", "code")
-from lemonspec.errors import EXIT_INVALID
+from lemonspec.errors import EXIT_INVALID, EXIT_RUN
 from lemonspec.errors import fail as _fail
 
 
@@ -44,7 +44,7 @@ from lemonspec.errors import fail as _fail
 def generate(task, dataset, index, split, family, model, samples, seed, temperature, top_p,
              max_new_tokens, unconstrained, unbound, out, execute, profile):
     """Write teams for a task (--task TEXT, or --dataset NAME --index I) and check them."""
-    from lemonspec.orchestrator.constraint import Scope
+    from lemonspec.orchestrator.scope import Scope
 
     item = _item(task, dataset, index, split)
     task_text = item.prompt if item else task
@@ -94,6 +94,10 @@ def _generate(model, task_text, family, constrained, max_new_tokens, options,
 
     prompt = orchestrator_prompt(task_text, family=family)
     if is_local(model):
+        from lemonspec.cli import EMBEDDED
+        from lemonspec.errors import require_extra
+
+        require_extra(EMBEDDED[0], *EMBEDDED[1])
         from lemonspec.orchestrator.decoding import sample_specs
 
         shown.stage(f"loading the orchestrator model ({model})")
@@ -104,11 +108,19 @@ def _generate(model, task_text, family, constrained, max_new_tokens, options,
                              **options)
         return [s.text for s in found], constrained
     from lemonspec.orchestrator.remote import accepts_grammar, sample_remote
+    from lemonspec.runtime.preflight import model_problem
 
+    problem = model_problem(model)
+    if problem:
+        _fail(problem, hint="or give --model local, or a model or adapter folder")
     constrained = constrained and accepts_grammar(model)
     shown.stage(f"sampling {options['num_samples']} team(s) from {model}")
-    found = sample_remote(model, [prompt], constrained=constrained, max_tokens=max_new_tokens,
-                          on_progress=shown.sampling, **options)
+    try:
+        found = sample_remote(model, [prompt], constrained=constrained,
+                              max_tokens=max_new_tokens, on_progress=shown.sampling, **options)
+    except Exception as exc:  # noqa: BLE001 - any provider error has the same way out
+        _fail(f"the orchestrator {model} failed: {type(exc).__name__}: {exc}", EXIT_RUN,
+              hint="check that its server is up and reachable, then rerun")
     return [s.text for s in found], constrained
 
 

@@ -9,8 +9,6 @@ each sample starts from a copy of that matcher.
 from __future__ import annotations
 
 import functools
-import json
-from pathlib import Path
 
 import attrs
 import llguidance
@@ -18,91 +16,7 @@ import llguidance.hf
 import numpy as np
 import torch
 
-from lemonspec.compiler.stdlib import role_pool, standard_roles
-from lemonspec.compiler.unit import DEFAULT_LEVELS
-from lemonspec.grammar.variants import DEFAULT_BOUNDS, GenerationBounds, generation_grammar
-
-_optional_tuple = attrs.converters.optional(tuple)
-
-
-@attrs.frozen
-class Scope:
-    """What a generated team may name. None admits any base role or level; bind_agents names
-    agents by position and lets references name only agents declared before them (so samples
-    are acyclic and fully bound); without it agents take any name (an ablation)."""
-
-    base_roles: tuple[str, ...] | None = attrs.field(default=None, converter=_optional_tuple)
-    levels: tuple[str, ...] | None = attrs.field(default=None, converter=_optional_tuple)
-    bind_agents: bool = True
-    bounds: GenerationBounds = DEFAULT_BOUNDS
-
-    @classmethod
-    def for_family(cls, family: str | None, levels=DEFAULT_LEVELS, **options) -> Scope:
-        """The family's role pool (every standard role for None) and `levels`."""
-        roles = role_pool(family) if family else tuple(standard_roles())
-        return cls(roles, levels, **options)
-
-    def grammar(self) -> str:
-        """The generation grammar of this scope (Lark text for llguidance), cached."""
-        return _grammar(self)
-
-    def max_tokens(self) -> int:
-        """Enough new tokens for any sentence to finish (a token is at least one byte)."""
-        return self.bounds.max_bytes(base_roles=self.base_roles, levels=self.levels)
-
-    def to_json(self) -> dict:
-        return attrs.asdict(self, value_serializer=lambda _, __, v: list(v)
-                            if isinstance(v, tuple) else v)
-
-    @classmethod
-    def from_json(cls, data: dict) -> Scope:
-        """The scope `to_json` wrote; a file edited by hand or corrupted raises ValueError or
-        TypeError naming the field (a string is not a list of roles, "false" is not false)."""
-        def names(key: str) -> tuple[str, ...] | None:
-            value = data[key]
-            if value is not None and not (isinstance(value, list) and value and all(
-                    isinstance(name, str) and name.isidentifier() for name in value)):
-                raise ValueError(f"{key} must be null or a list of names, not {value!r}")
-            return None if value is None else tuple(value)
-
-        if not isinstance(data["bind_agents"], bool):
-            raise TypeError(f"bind_agents must be true or false, not {data['bind_agents']!r}")
-        bounds = data["bounds"]
-        known = attrs.fields_dict(GenerationBounds)
-        if not isinstance(bounds, dict) or set(bounds) - set(known):
-            raise ValueError(f"bounds must be an object with keys among {sorted(known)}")
-        for key, value in bounds.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"bounds.{key} must be a whole number >= 1, not {value!r}")
-        return cls(names("base_roles"), names("levels"), data["bind_agents"],
-                   GenerationBounds(**bounds))
-
-
-UNRESTRICTED = Scope()  # any base role or level; agents bound
-
-# Beside a trained orchestrator's weights: the scope it was trained to write in. A policy
-# trained under narrow bounds (one-character names, four agents) is evaluated under them
-# too; under wider ones it meets choices it never learned.
-SCOPE_FILE = "lemon_scope.json"
-
-
-def save_scope(scope: Scope, folder) -> Path:
-    path = Path(folder, SCOPE_FILE)
-    path.write_text(json.dumps(scope.to_json(), indent=1) + "\n", encoding="utf-8")
-    return path
-
-
-def saved_scope(folder) -> Scope | None:
-    """The scope a saved orchestrator was trained in (None: the folder does not say).
-    Raises ValueError, naming the file, for one that cannot be read."""
-    path = Path(folder, SCOPE_FILE)
-    if not path.is_file():
-        return None
-    try:
-        return Scope.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path}: not a readable scope ({type(exc).__name__}: {exc})"
-                         ) from None
+from lemonspec.orchestrator.scope import Scope
 
 
 @attrs.frozen(eq=False)
@@ -132,12 +46,6 @@ def vocabulary(tokenizer) -> Vocabulary:
         found = Vocabulary(tokenizer, ll_tokenizer, token_bytes, frozenset(eos))
         _vocabularies[id(tokenizer)] = found
     return found
-
-
-@functools.lru_cache(maxsize=64)
-def _grammar(scope: Scope) -> str:
-    return generation_grammar(base_roles=scope.base_roles, levels=scope.levels,
-                              bind_agents=scope.bind_agents, bounds=scope.bounds)
 
 
 class MatcherFactory:

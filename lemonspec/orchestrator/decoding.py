@@ -26,10 +26,8 @@ import torch
 from lemonspec.display import SamplingProgress
 from lemonspec.orchestrator.batch import Batch, prefill
 from lemonspec.orchestrator.constraint import (
-    UNRESTRICTED,
     GrammarConstraint,
     MatcherFactory,
-    Scope,
     Vocabulary,
     allowed_tokens,
     matcher_factory,
@@ -37,6 +35,7 @@ from lemonspec.orchestrator.constraint import (
 )
 from lemonspec.orchestrator.offsets import TextAssembler
 from lemonspec.orchestrator.prompt import chat_prompt
+from lemonspec.orchestrator.scope import UNRESTRICTED, Scope
 
 UNCONSTRAINED_MAX_TOKENS = 1024  # the budget of an unconstrained sample unless given
 DEFAULT_BATCH_SIZE = 8  # on a CPU, larger batches add little throughput

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from lemonspec.display import SamplingProgress
-from lemonspec.orchestrator.constraint import UNRESTRICTED, Scope
+from lemonspec.orchestrator.scope import UNRESTRICTED, Scope
 
 # LiteLLM providers whose servers accept a grammar in the request body.
 GRAMMAR_PROVIDERS = ("hosted_vllm/",)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import attrs
 
 from lemonspec.errors import EXIT_RUN, LemonspecError
-from lemonspec.orchestrator.constraint import Scope
+from lemonspec.orchestrator.scope import Scope
 
 
 class ServedEngineError(LemonspecError):
@@ -115,10 +115,11 @@ def sample_served(engine: ServedEngine, tokenizer, prompts: Sequence[str], *,
     from a vLLM server; `adapter` names a LoRA adapter loaded with `load_adapter`."""
     import attrs as _attrs
 
-    from lemonspec.orchestrator.constraint import UNRESTRICTED, vocabulary
+    from lemonspec.orchestrator.constraint import vocabulary
     from lemonspec.orchestrator.decoding import UNCONSTRAINED_MAX_TOKENS, forced_sample
     from lemonspec.orchestrator.offsets import assemble
     from lemonspec.orchestrator.prompt import chat_prompt
+    from lemonspec.orchestrator.scope import UNRESTRICTED
 
     scope = scope or UNRESTRICTED
     vocab = vocabulary(tokenizer)

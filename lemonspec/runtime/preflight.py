@@ -37,6 +37,17 @@ def check_models(profile: Profile, levels: Iterable[str] | None = None) -> None:
         raise ModelSetupError("; ".join(problems))
 
 
+def model_problem(model: str) -> str | None:
+    """What stops a bare LiteLLM model string (a remote orchestrator, a teacher) from being
+    called, with what to set; None if nothing known does. It has no profile, so a server's
+    address can only come from the variable LiteLLM reads."""
+    variable = _SERVER_VARIABLES.get(model.split("/", 1)[0])
+    if variable and not os.environ.get(variable):
+        return (f"model {model} needs its server's address in ${variable} "
+                "(e.g. http://localhost:8000/v1)")
+    return _problem(Endpoint(model))
+
+
 def _problem(endpoint: Endpoint) -> str | None:
     provider = endpoint.model.split("/", 1)[0] if "/" in endpoint.model else ""
     if provider == "embedded":

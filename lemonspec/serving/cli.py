@@ -56,7 +56,8 @@ def serve(model_dir, export_dir, served_name, port, python, no_lora, export_only
     # own session so that Ctrl-C in a terminal reaches only us, and we pass it on.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(EXIT_OK))
     click.echo(f"serving {options.served_name} at {server.api_base} "
-               f"(model hosted_vllm/{options.served_name}); Ctrl-C stops it", err=True)
+               f"(model hosted_vllm/{options.served_name}; for an orchestrator: export "
+               f"HOSTED_VLLM_API_BASE={server.api_base}); Ctrl-C stops it", err=True)
     try:
         server.process.wait()
     except KeyboardInterrupt:

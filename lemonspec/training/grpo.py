@@ -30,7 +30,7 @@ from trl import GRPOConfig, GRPOTrainer
 from trl.trainer.utils import nanstd
 
 from lemonspec.environment import configure
-from lemonspec.orchestrator.constraint import save_scope
+from lemonspec.orchestrator.scope import save_scope
 from lemonspec.training.config import Config, ConfigError
 from lemonspec.training.rollout import CREDIT_FIELD, REWARD_FIELD, LemonRollout
 

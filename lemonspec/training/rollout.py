@@ -34,8 +34,8 @@ from collections.abc import Sequence
 import attrs
 
 from lemonspec.compiler.driver import CheckResult, check_text, lower
-from lemonspec.orchestrator.constraint import Scope
 from lemonspec.orchestrator.decoding import Sample, sample_specs
+from lemonspec.orchestrator.scope import Scope
 from lemonspec.runtime.answers import AnswerTypeConflict, team_answer_type
 from lemonspec.runtime.cache import MemoryCache
 from lemonspec.runtime.executor import run_team

@@ -459,7 +459,7 @@ def train_sft(config: Config, examples: Sequence[Example], model, tokenizer, *,
     with quiet_trl():
         trainer.train()
     trainer.save_model(settings.output_dir)
-    from lemonspec.orchestrator.constraint import save_scope
+    from lemonspec.orchestrator.scope import save_scope
     from lemonspec.training.rollout import make_scope
 
     save_scope(make_scope(config), settings.output_dir)  # bench evaluates it where it learned

@@ -312,7 +312,7 @@ def test_a_trained_folder_is_evaluated_in_the_scope_it_was_trained_in(tiny_folde
 
     from lemonspec.grammar.variants import GenerationBounds
     from lemonspec.orchestrator import Scope
-    from lemonspec.orchestrator.constraint import save_scope
+    from lemonspec.orchestrator.scope import save_scope
 
     folder = tmp_path / "trained"
     shutil.copytree(tiny_folder, folder)
@@ -333,7 +333,7 @@ def test_an_unreadable_scope_file_is_named(tiny_folder, tmp_path):
 
     folder = tmp_path / "trained"
     shutil.copytree(tiny_folder, folder)
-    from lemonspec.orchestrator.constraint import UNRESTRICTED
+    from lemonspec.orchestrator.scope import UNRESTRICTED
 
     good = UNRESTRICTED.to_json()
     for broken, named in (({"base_roles": None}, "KeyError"),

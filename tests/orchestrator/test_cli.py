@@ -1,6 +1,9 @@
 """`lemonc generate`, with a tiny random model saved as a folder (and as a LoRA adapter)."""
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -86,3 +89,38 @@ def test_generate_shows_its_stages_on_stderr_as_plain_lines(model_folder, tmp_pa
     assert rate and int(rate[1]) > 0 and float(rate[2]) > 0
     assert lines[4:] == ["checking team 1/2", "checking team 2/2"]
     assert "sampl" not in result.stdout and "task-s0-0.lemon: ok" in result.stdout
+
+
+def test_a_remote_orchestrator_without_a_server_address_is_refused(tmp_path, monkeypatch):
+    """LiteLLM would send a hosted_vllm/ request to api.openai.com: refused before any call,
+    naming the variable that gives the address."""
+    monkeypatch.delenv("HOSTED_VLLM_API_BASE", raising=False)
+    result = CliRunner().invoke(main, ["generate", "--task", "Add 2 and 3.", "--model",
+                                       "hosted_vllm/orc", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "$HOSTED_VLLM_API_BASE" in result.stderr and "Traceback" not in result.output
+    bench = CliRunner().invoke(main, ["bench", "--orchestrator", "hosted_vllm/orc", "--dataset",
+                                      "simulator", "--limit", "1", "--out",
+                                      str(tmp_path / "o.jsonl")])
+    assert bench.exit_code == 2 and "$HOSTED_VLLM_API_BASE" in bench.stderr
+    assert not (tmp_path / "o.jsonl").exists() or not (tmp_path / "o.jsonl").read_text()
+
+
+def test_a_remote_orchestrator_needs_neither_torch_nor_llguidance(tmp_path):
+    """`generate --model hosted_vllm/...` in a process where torch, transformers and
+    llguidance cannot be imported (a core install): it gets as far as the server, and an
+    unreachable server is one error line with a way out (exit 3), not a traceback."""
+    script = ("import sys\n"
+              "for m in ('torch', 'transformers', 'llguidance', 'trl', 'peft'):\n"
+              "    sys.modules[m] = None\n"
+              "from lemonspec.cli import main\n"
+              "main(['generate', '--task', 'Add 2 and 3.', '--model', 'hosted_vllm/orc',\n"
+              f"      '--out', {str(tmp_path)!r}])\n")
+    closed = "http://127.0.0.1:9/v1"  # the discard port: nothing listens
+    env = {**os.environ, "HOSTED_VLLM_API_BASE": closed}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=env, timeout=300, check=False)
+    assert out.returncode == 3, out.stderr[-3000:]
+    assert "error: the orchestrator hosted_vllm/orc failed" in out.stderr
+    assert "hint: check that its server is up" in out.stderr
+    assert "Traceback" not in out.stderr and "No module named" not in out.stderr

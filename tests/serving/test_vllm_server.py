@@ -9,9 +9,9 @@ import math
 
 import pytest
 
-from lemonspec.orchestrator.constraint import Scope
 from lemonspec.orchestrator.decoding import forced_sample
 from lemonspec.orchestrator.prompt import chat_prompt, orchestrator_prompt
+from lemonspec.orchestrator.scope import Scope
 from lemonspec.orchestrator.served import ServedEngine, ServedEngineError, sample_served
 from lemonspec.orchestrator.validity import check_spec
 
