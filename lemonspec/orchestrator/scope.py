@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
@@ -19,7 +20,9 @@ from lemonspec.compiler.stdlib import role_pool, standard_roles
 from lemonspec.compiler.unit import DEFAULT_LEVELS
 from lemonspec.grammar.variants import DEFAULT_BOUNDS, GenerationBounds, generation_grammar
 
-_optional_tuple = attrs.converters.optional(tuple)
+
+def _optional_tuple(names: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if names is None else tuple(names)
 
 
 @attrs.frozen
