@@ -1,6 +1,7 @@
 """lemonspec.display: plain lines when stderr is not a terminal, a live status when it is."""
 
 import io
+import time
 
 from rich.console import Console
 
@@ -42,9 +43,13 @@ def test_a_result_line_goes_to_stdout_whole_while_the_status_steps_aside(capsys)
     with shown:
         shown.stage("sampling teams")
         shown.echo("generated/task-s0-0.lemon: ok")
-        assert shown._status._live.is_started  # back after the line
         shown.stage("checking team 2/2")
-        assert shown._status.status == "checking team 2/2"
+        # Back after the line: the status is drawn again (its refresh thread redraws it
+        # within a tick; a status left stopped never would).
+        deadline = time.monotonic() + 10
+        while "checking team 2/2" not in shown.console.file.getvalue():
+            assert time.monotonic() < deadline, "the status was not drawn again"
+            time.sleep(0.02)
     assert capsys.readouterr().out == "generated/task-s0-0.lemon: ok\n"
     drawn = shown.console.file.getvalue()
     assert "sampling teams" in drawn and "generated" not in drawn  # results never on stderr
