@@ -133,21 +133,30 @@ def test_configure_sets_the_defaults_and_a_users_choice_wins(monkeypatch):
     assert os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
 
 
-def test_every_path_to_litellm_configures_first():
+@pytest.mark.parametrize("first_import", [
+    # the preflight of a run (the first LiteLLM import of `lemonspec.run_sync`)
+    ("os.environ['OPENAI_API_KEY'] = 'not-a-key'\n"
+    "from lemonspec.runtime import check_models, uniform_profile\n"
+    "check_models(uniform_profile('openai/gpt-4o-mini'), {'small'})\n"),
+    # a remote orchestrator from the API (an SFT teacher too), its server unreachable
+    ("from lemonspec.orchestrator import sample_remote\n"
+    "try:\n"
+    "    sample_remote('hosted_vllm/orc', ['Add 2 and 3.'], api_base='http://127.0.0.1:9/v1')\n"
+    "except Exception:\n"
+    "    pass\n"),
+], ids=["preflight", "sample_remote"])
+def test_every_path_to_litellm_configures_first(first_import):
     """LiteLLM fetches its cost map over the network at import (three tries, seconds
-    offline) unless configured: each module that imports it runs configure() first. Here
-    the preflight of a run (the first LiteLLM import of `lemonspec.run_sync`)."""
+    offline) unless configured: each module that imports it runs configure() first."""
     script = ("import os, sys\n"
               "os.environ.pop('LITELLM_LOCAL_MODEL_COST_MAP', None)\n"
-              "os.environ['OPENAI_API_KEY'] = 'not-a-key'\n"
-              "from lemonspec.runtime import check_models, uniform_profile\n"
-              "check_models(uniform_profile('openai/gpt-4o-mini'), {'small'})\n"
+              + first_import +
               "assert 'litellm' in sys.modules\n"
               "print(os.environ.get('LITELLM_LOCAL_MODEL_COST_MAP'))\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=False)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "True"
+    assert out.stdout.strip().splitlines()[-1] == "True"
     assert "cost map fetch" not in out.stderr
 
 

@@ -69,10 +69,36 @@ class Space:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Space:
-        return cls(data["dataset"], data["family"], data["goal"], data["answer_format"],
-                   tuple(data["lineup"]), tuple(data["levels"]), data["default_level"],
-                   data.get("answer"),  # folders saved before votes lack it
-                   tuple((role, text) for role, text in data.get("descriptions", ())))
+        """The space `to_json` wrote. Its fields reach `.lemon` text, so a hand-edited or
+        damaged one raises ValueError naming the field: everything the dataset implies must
+        be what it implies, levels must be names, descriptions texts of standard roles."""
+        levels = data["levels"]
+        if not (isinstance(levels, list) and levels
+                and all(isinstance(v, str) and v.isidentifier() for v in levels)):
+            raise ValueError(f"levels must be a list of names, not {levels!r}")
+        if data["default_level"] not in levels:
+            raise ValueError(f"default_level {data['default_level']!r} is not one of the levels")
+        dataset = data["dataset"]
+        from lemonspec.benchmarks.baselines import TASKS
+
+        if dataset != SIMULATOR and dataset not in TASKS:
+            raise ValueError(f"unknown dataset {dataset!r}")
+        implied = cls.for_dataset(dataset, tuple(levels), data["default_level"])
+        for field in ("family", "goal", "answer_format", "lineup"):
+            value = data[field]
+            if (tuple(value) if isinstance(value, list) else value) != getattr(implied, field):
+                raise ValueError(f"{field} is not {dataset}'s")
+        answer = data.get("answer")  # folders saved before votes lack it
+        if answer is not None and answer != implied.answer:
+            raise ValueError(f"answer {answer!r} is not {dataset}'s ({implied.answer})")
+        described = standard_roles()
+        descriptions = data.get("descriptions", [])
+        if not (isinstance(descriptions, list) and all(
+                isinstance(pair, list) and len(pair) == 2 and pair[0] in described
+                and isinstance(pair[1], str) for pair in descriptions)):
+            raise ValueError("descriptions must be a list of [standard role, text] pairs")
+        return attrs.evolve(implied, answer=answer,
+                            descriptions=tuple((role, text) for role, text in descriptions))
 
     def role_description(self, role: str) -> str:
         """The role's description as the designer was trained with it."""

@@ -86,11 +86,15 @@ def load(folder: str | Path) -> Saved:
         params = json.loads(params_text)
         space = Space.from_json(manifest["space"])
         method = load_method(manifest["method"], manifest.get("settings") or {})
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise Error(f"{folder}: a damaged designer ({type(exc).__name__}: {exc})",
                     "train it again with `lemonc design`") from None
+    from lemonspec.compiler import compile_text
+
     try:  # parameters of the wrong shape or kind fail here, not on the first item
-        method.design(params, space, "", 0)
+        check_text = render(method.design(params, space, "", 0), space)
+        compile_text(check_text, "<designed team>", levels=space.levels,
+                     default_level=space.default_level)
     except Exception as exc:  # noqa: BLE001 - whatever the damage, the remedy is the same
         raise Error(f"{folder}: {PARAMS} does not fit a {method.name} designer "
                     f"({type(exc).__name__}: {exc})", "train it again with `lemonc design`"

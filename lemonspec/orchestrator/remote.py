@@ -77,9 +77,10 @@ def sample_remote(model: str, prompts: Sequence[str], *, num_samples: int = 1,
 async def _sample_all(model, requests, constrained: bool, params: dict,
                       on_progress=None) -> list[RemoteSample]:
     from lemonspec.environment import configure
+
+    configure()  # before LiteLLM's import: its offline cost map, not a fetch with retries
     from lemonspec.runtime.providers import litellm
 
-    configure()
     started, finished = time.perf_counter(), 0
     tokens: int | None = 0
 

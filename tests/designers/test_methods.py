@@ -212,13 +212,17 @@ def test_gdesigner_voting_teams_beat_random_over_seeds():
     networks score about 31 %): docs/baselines.md gives the values and why."""
     method = load_method("gdesigner")
     assert method.settings.decision == "vote"
-    values = []
+    trained, untrained = [], []
     for seed in range(4):
-        env = Environment(space(), simulated.training_tasks("train"), simulated.profile(),
-                          seed=seed)
-        values.append(expected_held_out(method, method.train(env, seed=seed).params))
+        for budget, values in ((None, trained), (0, untrained)):
+            env = Environment(space(), simulated.training_tasks("train"),
+                              simulated.profile(), budget=budget, seed=seed)
+            values.append(expected_held_out(method, method.train(env, seed=seed).params))
     baseline = random_expected()
-    assert sum(values) / len(values) > baseline + 0.01, (values, baseline)
+    mean, start = sum(trained) / len(trained), sum(untrained) / len(untrained)
+    assert mean > baseline + 0.01, (trained, baseline)
+    # And the learning adds to the vote (measured: 32.3 % against 31.1 % untrained).
+    assert mean > start + 0.005, (trained, untrained)
 
 
 def test_gdesigner_refer_decision_answers_by_the_last_agent():

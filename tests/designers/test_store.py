@@ -43,12 +43,13 @@ def test_a_saved_designer_keeps_the_role_descriptions_it_was_trained_with(tmp_pa
 
 def test_a_vote_design_renders_a_typed_vote_every_voter_told_the_format():
     space = Space.for_dataset("simulator", ("small", "medium", "large"), "small")
-    design = Design(("MathAnalyst", "MathSolver", "Inspector"), ("small",) * 3, {(0, 1)},
-                    (2, 0, 1))
+    design = Design(("MathAnalyst", "MathSolver", "Inspector", "ProgrammingExpert"),
+                    ("small",) * 4, {(0, 1), (3, 1)}, (2, 0, 1))
     ir = compile_text(render(design, space), "<t>", levels=space.levels, default_level="small")
     assert ir.output.kind == "vote"
     assert ir.output.agents == ("inspector", "math_analyst", "math_solver")
-    assert all(space.answer_format in (a.duty or "") for a in ir.agents)
+    told = {a.name for a in ir.agents if space.answer_format in (a.duty or "")}
+    assert told == set(ir.output.agents)  # the voters, not the agent they read
     assert "answer: number" in render(design, space)
     with pytest.raises(ValueError, match="answer type"):
         render(design, attrs.evolve(space, answer=None))
@@ -124,6 +125,43 @@ def test_other_method_or_version_is_refused_with_exit_2(tmp_path):
     result = runner.invoke(main, ["bench", "--designer", str(tmp_path / "none"), "--dataset",
                                   "simulator", "--out", str(tmp_path / "r.jsonl")])
     assert result.exit_code == 2 and "no designer folder" in result.output
+
+
+@pytest.fixture(scope="module")
+def voting_designer(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gd") / "g"
+    train_designer("gdesigner", "simulator", out=folder, limit=2,
+                   settings={"iterations": 1, "batch_size": 1})
+    return folder
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("answer", "number\n    agent x: MathSolver {}", "answer"),  # text pasted into the spec
+    ("answer", "banana", "answer 'banana' is not simulator's"),
+    ("lineup", ["MathSolver {}\nagent x: MathSolver", "Inspector"], "lineup"),
+    ("goal", 'x" }', "goal"),
+    ("levels", ["small}", "medium"], "levels must be a list of names"),
+    ("descriptions", {"MathSolver": "x"}, "descriptions must be"),
+    ("descriptions", [["MathSolver", 5]], "descriptions must be"),
+    ("dataset", "nope", "unknown dataset"),
+])
+def test_a_hand_edited_space_is_refused_naming_the_field(voting_designer, tmp_path, field,
+                                                        value, message):
+    """A designer's space reaches the `.lemon` text it writes: an edited field is a damaged
+    folder (exit 2, the field named, no item run), never text pasted into a team."""
+    import shutil
+
+    folder = tmp_path / "g"
+    shutil.copytree(voting_designer, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["space"][field] = value
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    out = tmp_path / "r.jsonl"
+    result = CliRunner().invoke(main, ["bench", "--designer", str(folder), "--dataset",
+                                       "simulator", "--limit", "1", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "a damaged designer" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.output and not out.exists()
 
 
 def test_a_designer_is_not_evaluated_on_another_answer_format(tmp_path):
