@@ -48,7 +48,9 @@ class FamilySampler:
         spare = 1.0 - self.floor * len(available)
         if total <= 0:
             return {f: 1.0 / len(available) for f in available}
-        return {f: self.floor + spare * means[f] / total for f in available}
+        # The share first: spare * mean can round a subnormal mean (a |Delta| of 5e-324)
+        # back up to the mean, and the shares then sum past 1 (found by Hypothesis).
+        return {f: self.floor + spare * (means[f] / total) for f in available}
 
     def choose(self, available: Sequence[str], rng: random.Random) -> str | None:
         probabilities = self.probabilities(available)

@@ -6,7 +6,7 @@ import random
 from collections import Counter
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lemonspec.compiler import check_text
@@ -37,6 +37,7 @@ updates = st.lists(st.tuples(st.sampled_from(FAMILIES),
 
 @given(st.floats(0, 1 / 3), st.floats(0, 0.99), updates,
        st.lists(st.sampled_from(FAMILIES), min_size=1, unique=True))
+@example(0.25, 0.0, [("drop_dependency", 5e-324)], ["drop_dependency"])  # a subnormal |Delta|
 def test_every_available_family_keeps_at_least_the_floor(floor, decay, history, available):
     sampler = FamilySampler(FAMILIES, floor, decay)
     for family, delta in history:
