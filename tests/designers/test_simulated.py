@@ -37,18 +37,21 @@ def test_a_chain_sums_over_its_upstream_being_right_or_wrong():
     assert simulated.expected_success(chain, 0) == pytest.approx(expected)
 
 
-def test_the_exact_value_matches_the_runtimes_draws():
-    """6 visits of the 48 held-out tasks (288 runs of a two-agent team): the observed
-    rate lies within 4 standard errors of the mean exact value."""
+def assert_draws_match_the_exact_value(design: Design, seed: int, visits: int = 6) -> None:
+    """`visits` visits of the 48 held-out tasks, each a run of the rendered team by the
+    runtime: the observed rate lies within 4 standard errors of the mean exact value."""
     tasks = simulated.training_tasks("test")
-    design = Design(("MathAnalyst", "MathSolver"), ("small", "medium"), {(0, 1)}, 1)
-    env = Environment(space(), tasks, simulated.profile(), seed=3)
-    visits = 6
+    env = Environment(space(), tasks, simulated.profile(), seed=seed)
     observed = sum(sum(env.score([(design, t) for t in tasks])) for _ in range(visits))
     exact = [simulated.expected_success(design, simulated.task_index(t.id)) for t in tasks]
     mean = sum(exact) / len(exact)
     error = math.sqrt(sum(p * (1 - p) for p in exact) * visits) / (visits * len(tasks))
-    assert abs(observed / (visits * len(tasks)) - mean) < 4 * error
+    assert abs(observed / (visits * len(tasks)) - mean) < 4 * error, (observed, mean)
+
+
+def test_the_exact_value_matches_the_runtimes_draws():
+    assert_draws_match_the_exact_value(
+        Design(("MathAnalyst", "MathSolver"), ("small", "medium"), {(0, 1)}, 1), seed=3)
 
 
 def test_a_vote_elects_wrong_answers_that_agree():
@@ -72,15 +75,8 @@ def test_a_vote_elects_wrong_answers_that_agree():
 
 
 def test_a_votes_exact_value_matches_the_runtimes_draws():
-    """A four-agent vote with an edge, run by the runtime from its rendered `.lemon`
-    (`answer: number`, `output: vote(...)`): 6 visits of the 48 held-out tasks."""
-    tasks = simulated.training_tasks("test")
-    design = Design(("MathAnalyst", "MathSolver", "ProgrammingExpert", "Inspector"),
-                    ("small",) * 4, {(0, 1)}, (0, 1, 2, 3))
-    env = Environment(space(), tasks, simulated.profile(), seed=5)
-    visits = 6
-    observed = sum(sum(env.score([(design, t) for t in tasks])) for _ in range(visits))
-    exact = [simulated.expected_success(design, simulated.task_index(t.id)) for t in tasks]
-    mean = sum(exact) / len(exact)
-    error = math.sqrt(sum(p * (1 - p) for p in exact) * visits) / (visits * len(tasks))
-    assert abs(observed / (visits * len(tasks)) - mean) < 4 * error
+    """A four-agent vote with an edge, run from its rendered `.lemon` (`answer: number`,
+    `output: vote(...)`)."""
+    assert_draws_match_the_exact_value(
+        Design(("MathAnalyst", "MathSolver", "ProgrammingExpert", "Inspector"),
+               ("small",) * 4, {(0, 1)}, (0, 1, 2, 3)), seed=5)

@@ -107,13 +107,39 @@ def test_the_node_cache_keeps_the_counterfactual_cheap(tmp_path):
     assert rollout.stats.counterfactual.calls < rollout.stats.original.calls
 
 
+def simulator_rollout(tmp_path, tasks=None):
+    """(rollout, tasks, profile, simulator) of the tiny simulator config, no edits."""
+    config = tiny_config(tmp_path, counterfactual={"enabled": False})
+    profile, sim = workers(config)
+    tasks = tasks(load_tasks(config, sim)) if tasks else load_tasks(config, sim)
+    return LemonRollout(config, tasks, profile, None), tasks, profile, sim
+
+
+def test_a_team_that_declares_its_answer_type_is_read_by_the_tasks_declared_reader(tmp_path):
+    """The rollout asks the task how a declared type is read (a benchmark task answers
+    with bench's item_extractor under it), and keeps the task's own reading otherwise."""
+    from lemonspec.compiler.ir import AnswerType
+
+    asked = []
+
+    def reader(declared):
+        asked.append(declared)
+        return "number"
+
+    rollout, tasks, _, _ = simulator_rollout(tmp_path, lambda tasks: [
+        attrs.evolve(t, declared_reader=reader) for t in tasks])
+    declared = "team t {\n    answer: number\n    agent a: MathSolver {}\n\n    output: a\n}\n"
+    bare = declared.replace("    answer: number\n", "")
+    rollout.evaluate([tasks[0]], [Sample(bare, (), (), (), True, "grammar")], ["k"])
+    assert asked == []
+    rollout.evaluate([tasks[1]], [Sample(declared, (), (), (), True, "grammar")], ["k"])
+    assert asked == [AnswerType("number")]
+
+
 def test_an_agent_without_capacity_runs_at_the_profiles_default_level(tmp_path):
     from lemonspec.training.simulator import COMPLETION_TOKENS, DEFAULT_LEVEL
 
-    config = tiny_config(tmp_path, counterfactual={"enabled": False})
-    profile, sim = workers(config)
-    tasks = load_tasks(config, sim)
-    rollout = LemonRollout(config, tasks, profile, None)
+    rollout, tasks, profile, sim = simulator_rollout(tmp_path)
     bare = "team t {\n    agent a: MathSolver {}\n\n    output: a\n}\n"
     [outcome] = rollout.evaluate([tasks[0]], [Sample(bare, (), (), (), True, "grammar")], ["k"])
     assert profile.default_level == DEFAULT_LEVEL == "small"
@@ -123,10 +149,7 @@ def test_an_agent_without_capacity_runs_at_the_profiles_default_level(tmp_path):
 
 def test_a_sample_declaring_another_answer_type_is_invalid_not_a_crash(tmp_path):
     # Unconstrained sampling can write an `answer:` item the task's answers are not.
-    config = tiny_config(tmp_path, counterfactual={"enabled": False})
-    profile, sim = workers(config)
-    tasks = load_tasks(config, sim)
-    rollout = LemonRollout(config, tasks, profile, None)
+    rollout, tasks, _, sim = simulator_rollout(tmp_path)
     text = "team t {\n    answer: text\n    agent a: MathSolver {}\n\n    output: a\n}\n"
     [outcome] = rollout.evaluate([tasks[0]], [Sample(text, (), (), (), False, "eos")], ["k"])
     from lemonspec.training.rewards import INVALID
